@@ -1,0 +1,537 @@
+//! What each kind of file holds, how its rows are parsed, and how they are checked against what the store
+//! already knows.
+
+use std::collections::{BTreeSet, HashMap};
+
+use vantage_model::agency::{Agency, AgencyKind};
+use vantage_model::indicator::{
+    CatalogContext, Domain, Indicator, Polarity, SpaceAggregation, TimeAggregation, parse_levels,
+    validate_catalog,
+};
+use vantage_model::period::{Period, PeriodType};
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
+use vantage_model::unit::{
+    CrosswalkRow, Lineage, LineageKind, Point, Unit, UnitLevel, UnitRegistry, classify_crosswalk,
+};
+use vantage_store::{Store, StoreError, WriteCounts};
+
+use crate::ImportOptions;
+use crate::sheet::{Row, RowError, Sheet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportKind {
+    Domains,
+    Agencies,
+    Units,
+    Lineage,
+    Catalog,
+    Targets,
+    Observations,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 7] = [
+        ImportKind::Domains,
+        ImportKind::Agencies,
+        ImportKind::Units,
+        ImportKind::Lineage,
+        ImportKind::Catalog,
+        ImportKind::Targets,
+        ImportKind::Observations,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Domains => "domains",
+            ImportKind::Agencies => "agencies",
+            ImportKind::Units => "units",
+            ImportKind::Lineage => "lineage",
+            ImportKind::Catalog => "catalog",
+            ImportKind::Targets => "targets",
+            ImportKind::Observations => "observations",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<ImportKind, String> {
+        ImportKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ImportKind::ALL.iter().map(|kind| kind.as_str()).collect();
+                format!(
+                    "`{text}` is not something to import (expected one of {})",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// Columns a file must have; other columns may be present and are ignored.
+    pub fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Domains => &["code", "name_vi", "name_en"],
+            ImportKind::Agencies => &["code", "name_vi", "name_en", "kind", "jurisdiction"],
+            ImportKind::Units => &["code", "name", "level", "parent_code", "kind"],
+            ImportKind::Lineage => &["old_code", "new_code", "effective_date"],
+            ImportKind::Catalog => &[
+                "code",
+                "name_vi",
+                "name_en",
+                "domain",
+                "unit",
+                "frequency",
+                "time_aggregation",
+                "space_aggregation",
+                "polarity",
+                "cumulative",
+                "levels",
+                "owner_agency",
+            ],
+            ImportKind::Targets => &["indicator", "unit", "period", "kind", "value"],
+            ImportKind::Observations => &["indicator", "unit", "period", "value"],
+        }
+    }
+}
+
+/// Valid records ready to be written, each kind to its own table.
+pub(crate) enum Batch {
+    Domains(Vec<Domain>),
+    Agencies(Vec<Agency>),
+    Units(Vec<Unit>),
+    Lineage(Vec<Lineage>),
+    Catalog(Vec<Indicator>),
+    Targets(Vec<Target>),
+    Observations(Vec<Observation>),
+}
+
+impl Batch {
+    pub async fn apply(self, store: &Store) -> Result<WriteCounts, StoreError> {
+        match self {
+            Batch::Domains(domains) => store.write_domains(&domains).await,
+            Batch::Agencies(agencies) => store.write_agencies(&agencies).await,
+            Batch::Units(units) => store.write_units(&units).await,
+            Batch::Lineage(lineage) => {
+                let mut counts = store.write_lineage(&lineage).await?;
+                // Crosswalks are published per commune; coarser levels follow from them.
+                let registry = UnitRegistry::new(store.units().await?, store.lineage().await?)
+                    .map_err(|errors| StoreError::Corrupt(errors[0].to_string()))?;
+                let derived: Vec<Lineage> = [UnitLevel::District, UnitLevel::Province]
+                    .into_iter()
+                    .flat_map(|level| registry.derive_lineage(level))
+                    .collect();
+                counts.add(store.write_lineage(&derived).await?);
+                Ok(counts)
+            }
+            Batch::Catalog(indicators) => store.write_indicators(&indicators).await,
+            Batch::Targets(targets) => store.write_targets(&targets).await,
+            Batch::Observations(observations) => store.write_observations(&observations).await,
+        }
+    }
+}
+
+pub(crate) struct Checked {
+    pub batch: Batch,
+    pub errors: Vec<RowError>,
+}
+
+/// Parses every row, then checks the rows against each other and against the store.
+pub(crate) async fn check(
+    store: &Store,
+    kind: ImportKind,
+    sheet: &Sheet,
+    options: &ImportOptions,
+) -> Result<Checked, StoreError> {
+    let mut errors = Vec::new();
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    // Parses each row with `parse`, which returns the row's key and record; later rows with a key already
+    // seen are errors, since a file that says two things about one cell is ambiguous.
+    let mut rows = |key_column: &str,
+                    parse: &mut dyn FnMut(&mut Row) -> Option<(String, usize)>| {
+        for (number, fields) in &sheet.rows {
+            let mut row = Row::new(*number, &sheet.columns, fields);
+            let parsed = parse(&mut row);
+            if let Some((key, _)) = &parsed
+                && row.errors.is_empty()
+            {
+                if let Some(first) = keys.get(key) {
+                    row.fail(
+                        key_column,
+                        format!("repeats row {first} for the same {key_column}"),
+                    );
+                } else {
+                    keys.insert(key.clone(), *number);
+                }
+            }
+            errors.append(&mut row.errors);
+        }
+    };
+    let batch = match kind {
+        ImportKind::Domains => {
+            let mut records = Vec::new();
+            rows("code", &mut |row| {
+                let domain = Domain {
+                    code: row.text("code"),
+                    name_vi: row.text("name_vi"),
+                    name_en: row.text("name_en"),
+                };
+                let key = domain.code.clone();
+                records.push((row.number, domain));
+                Some((key, row.number))
+            });
+            Batch::Domains(keep_valid(records, &errors))
+        }
+        ImportKind::Agencies => {
+            let units: BTreeSet<String> = store
+                .units()
+                .await?
+                .into_iter()
+                .map(|unit| unit.code)
+                .collect();
+            let mut records = Vec::new();
+            rows("code", &mut |row| {
+                let kind = row.parse("kind", AgencyKind::parse);
+                let jurisdiction = row.text("jurisdiction");
+                if !jurisdiction.is_empty() && !units.contains(&jurisdiction) {
+                    row.fail("jurisdiction", format!("unknown unit `{jurisdiction}`"));
+                }
+                let agency = Agency {
+                    code: row.text("code"),
+                    name_vi: row.text("name_vi"),
+                    name_en: row.text("name_en"),
+                    kind: kind?,
+                    jurisdiction,
+                };
+                let key = agency.code.clone();
+                records.push((row.number, agency));
+                Some((key, row.number))
+            });
+            Batch::Agencies(keep_valid(records, &errors))
+        }
+        ImportKind::Units => {
+            let mut records = Vec::new();
+            rows("code", &mut |row| {
+                let level = row.parse("level", UnitLevel::parse);
+                let valid_from = row.date("valid_from");
+                let valid_to = row.date("valid_to");
+                let lat = row.optional_number("lat");
+                let lon = row.optional_number("lon");
+                let unit = Unit {
+                    code: row.text("code"),
+                    name: row.text("name"),
+                    level: level?,
+                    parent: row.optional("parent_code").map(str::to_owned),
+                    kind: row.text("kind"),
+                    valid_from,
+                    valid_to,
+                    point: lat.zip(lon).map(|(lat, lon)| Point { lat, lon }),
+                };
+                let key = format!("{} from {:?}", unit.code, unit.valid_from);
+                records.push((row.number, unit));
+                Some((key, row.number))
+            });
+            // The file's units must make a consistent registry together with the stored ones they do not
+            // replace.
+            let mut all: Vec<Unit> = store
+                .units()
+                .await?
+                .into_iter()
+                .filter(|stored| {
+                    !records.iter().any(|(_, new): &(usize, Unit)| {
+                        new.code == stored.code && new.valid_from == stored.valid_from
+                    })
+                })
+                .collect();
+            all.extend(records.iter().map(|(_, unit)| unit.clone()));
+            if let Err(problems) = UnitRegistry::new(all, Vec::new()) {
+                for problem in problems {
+                    let row = records
+                        .iter()
+                        .find(|(_, unit)| unit.code == problem.subject())
+                        .map_or(2, |(row, _)| *row);
+                    errors.push(RowError {
+                        row,
+                        column: "code".to_owned(),
+                        reason: problem.to_string(),
+                    });
+                }
+            }
+            Batch::Units(keep_valid(records, &errors))
+        }
+        ImportKind::Lineage => {
+            let explicit = sheet.columns.contains_key("kind");
+            let mut records = Vec::new();
+            rows("old_code", &mut |row| {
+                let old_code = row.text("old_code");
+                let new_code = row.text("new_code");
+                let date = match row.optional("effective_date") {
+                    Some(_) => row.date("effective_date"),
+                    None => {
+                        row.fail("effective_date", "is empty");
+                        None
+                    }
+                };
+                let kind = if explicit {
+                    row.parse("kind", LineageKind::parse)
+                } else {
+                    Some(LineageKind::Rename)
+                };
+                let weight = if explicit {
+                    row.optional_number("weight").or(Some(1.0))
+                } else {
+                    Some(1.0)
+                };
+                let lineage = Lineage {
+                    old_code,
+                    new_code,
+                    date: date?,
+                    kind: kind?,
+                    weight: weight?,
+                };
+                let key = format!(
+                    "{} -> {} on {}",
+                    lineage.old_code, lineage.new_code, lineage.date
+                );
+                records.push((row.number, lineage));
+                Some((key, row.number))
+            });
+            if !explicit {
+                let crosswalk: Vec<CrosswalkRow> = records
+                    .iter()
+                    .map(|(_, edge)| CrosswalkRow {
+                        old_code: edge.old_code.clone(),
+                        new_code: edge.new_code.clone(),
+                        date: edge.date,
+                    })
+                    .collect();
+                for ((_, edge), classified) in
+                    records.iter_mut().zip(classify_crosswalk(&crosswalk))
+                {
+                    *edge = classified;
+                }
+            }
+            let mut all = store.lineage().await?;
+            all.extend(records.iter().map(|(_, edge)| edge.clone()));
+            if let Err(problems) = UnitRegistry::new(store.units().await?, all) {
+                for problem in problems {
+                    let row = records
+                        .iter()
+                        .find(|(_, edge)| edge.old_code == problem.subject())
+                        .map_or(2, |(row, _)| *row);
+                    errors.push(RowError {
+                        row,
+                        column: "old_code".to_owned(),
+                        reason: problem.to_string(),
+                    });
+                }
+            }
+            Batch::Lineage(keep_valid(records, &errors))
+        }
+        ImportKind::Catalog => {
+            let agencies = store.agencies().await?;
+            let mut records = Vec::new();
+            rows("code", &mut |row| {
+                let frequency = row.parse("frequency", PeriodType::parse);
+                let time_aggregation = row.parse("time_aggregation", TimeAggregation::parse);
+                let space_aggregation = row.parse("space_aggregation", SpaceAggregation::parse);
+                let polarity = row.parse("polarity", Polarity::parse);
+                let cumulative = row.flag("cumulative");
+                let levels = row.parse("levels", parse_levels);
+                let public = row.parse_optional("public", |text| match text {
+                    "yes" => Ok(true),
+                    "no" => Ok(false),
+                    _ => Err(format!("`{text}` is not yes or no")),
+                });
+                // Catalogues written by departments name the owner; ours refer to it by code. Both resolve.
+                let owner = row.text("owner_agency");
+                let owner_agency = agencies
+                    .iter()
+                    .find(|agency| agency.code == owner || agency.name_vi == owner)
+                    .map_or(owner, |agency| agency.code.clone());
+                let indicator = Indicator {
+                    code: row.text("code"),
+                    name_vi: row.text("name_vi"),
+                    name_en: row.text("name_en"),
+                    domain: row.text("domain"),
+                    measure: row.text("unit"),
+                    frequency: frequency?,
+                    time_aggregation: time_aggregation?,
+                    space_aggregation: space_aggregation?,
+                    polarity: polarity?,
+                    cumulative: cumulative?,
+                    levels: levels?,
+                    owner_agency,
+                    formula: row.optional("formula").map(str::to_owned),
+                    public: public.unwrap_or(true),
+                    source: row.optional("source").unwrap_or_default().to_owned(),
+                    confidence: row.optional("confidence").unwrap_or_default().to_owned(),
+                };
+                let key = indicator.code.clone();
+                records.push((row.number, indicator));
+                Some((key, row.number))
+            });
+            let domains: BTreeSet<String> = store
+                .domains()
+                .await?
+                .into_iter()
+                .map(|domain| domain.code)
+                .collect();
+            let agency_codes: BTreeSet<String> =
+                agencies.into_iter().map(|agency| agency.code).collect();
+            let mut all: Vec<Indicator> = store
+                .indicators()
+                .await?
+                .into_iter()
+                .filter(|stored| !records.iter().any(|(_, new)| new.code == stored.code))
+                .collect();
+            all.extend(records.iter().map(|(_, indicator)| indicator.clone()));
+            let context = CatalogContext {
+                domains: &domains,
+                agencies: &agency_codes,
+            };
+            for problem in validate_catalog(&all, &context) {
+                if let Some((row, _)) = records
+                    .iter()
+                    .find(|(_, indicator)| indicator.code == problem.code)
+                {
+                    errors.push(RowError {
+                        row: *row,
+                        column: column_of(problem.field).to_owned(),
+                        reason: problem.message,
+                    });
+                }
+            }
+            Batch::Catalog(keep_valid(records, &errors))
+        }
+        ImportKind::Targets | ImportKind::Observations => {
+            let indicators: HashMap<String, Indicator> = store
+                .indicators()
+                .await?
+                .into_iter()
+                .map(|indicator| (indicator.code.clone(), indicator))
+                .collect();
+            let registry = UnitRegistry::new(store.units().await?, store.lineage().await?)
+                .map_err(|problems| StoreError::Corrupt(problems[0].to_string()))?;
+            let cell_key = |row: &mut Row, for_target: bool| -> Option<ObservationKey> {
+                let indicator = row.required("indicator").map(str::to_owned);
+                let period = row.parse("period", Period::parse);
+                let unit = row.required("unit").map(str::to_owned);
+                let (indicator, period, unit) = (indicator?, period?, unit?);
+                let Some(definition) = indicators.get(&indicator) else {
+                    row.fail("indicator", format!("unknown indicator `{indicator}`"));
+                    return None;
+                };
+                let expected = definition.frequency;
+                let fits = if for_target {
+                    !period.period_type().is_finer_than(expected)
+                } else {
+                    period.period_type() == expected
+                };
+                if !fits {
+                    row.fail(
+                        "period",
+                        format!(
+                            "{indicator} is reported per {expected}; `{period}` is a {}",
+                            period.period_type()
+                        ),
+                    );
+                }
+                if !for_target && definition.is_derived() {
+                    row.fail(
+                        "indicator",
+                        format!("{indicator} is computed from its formula and takes no values"),
+                    );
+                }
+                match registry.resolve(&unit, period.end()) {
+                    None => row.fail(
+                        "unit",
+                        format!(
+                            "no unit `{unit}` exists on {}, the last day of {period}",
+                            period.end()
+                        ),
+                    ),
+                    Some(found) if !definition.is_reported_at(found.level) => row.fail(
+                        "unit",
+                        format!(
+                            "{indicator} is not reported at {} level ({unit} is a {})",
+                            found.level, found.level
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+                Some(ObservationKey {
+                    indicator,
+                    unit,
+                    period,
+                })
+            };
+            if kind == ImportKind::Targets {
+                let mut records = Vec::new();
+                rows("period", &mut |row| {
+                    let key = cell_key(row, true);
+                    let value = row.number("value");
+                    let max = row.optional_number("value_max");
+                    let bound = match (row.required("kind"), value) {
+                        (Some(kind), Some(value)) => match TargetBound::new(kind, value, max) {
+                            Ok(bound) => Some(bound),
+                            Err(reason) => {
+                                row.fail("kind", reason);
+                                None
+                            }
+                        },
+                        _ => None,
+                    };
+                    let target = Target {
+                        key: key?,
+                        bound: bound?,
+                        source_document: row
+                            .optional("source_document")
+                            .unwrap_or_default()
+                            .to_owned(),
+                    };
+                    let text = target.key.to_string();
+                    records.push((row.number, target));
+                    Some((text, row.number))
+                });
+                Batch::Targets(keep_valid(records, &errors))
+            } else {
+                let mut records = Vec::new();
+                rows("period", &mut |row| {
+                    let key = cell_key(row, false);
+                    let value = row.number("value");
+                    let status = row.parse_optional("status", ObservationStatus::parse);
+                    let observation = Observation {
+                        key: key?,
+                        value: value?,
+                        status: status.unwrap_or(ObservationStatus::Submitted),
+                        source: options.source.clone(),
+                        author: options.author.clone(),
+                        recorded_at: options.now,
+                        comment: row.optional("comment").map(str::to_owned),
+                    };
+                    let text = observation.key.to_string();
+                    records.push((row.number, observation));
+                    Some((text, row.number))
+                });
+                Batch::Observations(keep_valid(records, &errors))
+            }
+        }
+    };
+    Ok(Checked { batch, errors })
+}
+
+/// The CSV column a catalogue check is about.
+fn column_of(field: &str) -> &str {
+    match field {
+        "aggregation" => "space_aggregation",
+        other => other,
+    }
+}
+
+/// The records of rows that have no error.
+fn keep_valid<T>(records: Vec<(usize, T)>, errors: &[RowError]) -> Vec<T> {
+    let bad: BTreeSet<usize> = errors.iter().map(|error| error.row).collect();
+    records
+        .into_iter()
+        .filter(|(row, _)| !bad.contains(row))
+        .map(|(_, record)| record)
+        .collect()
+}

@@ -1,0 +1,121 @@
+//! Importers. Data flows one way: a file is read ([`sheet`]), each row parsed and checked against the
+//! catalogue and the units ([`kinds`]), and only then written through the store's batch path. A file with
+//! bad rows is refused as a whole unless the caller accepts the valid rows; either way every bad row comes
+//! back with its row number, column and reason.
+
+mod kinds;
+mod sheet;
+
+use std::fmt;
+
+use jiff::Timestamp;
+use vantage_store::{Store, StoreError, WriteCounts};
+
+pub use crate::kinds::ImportKind;
+use crate::sheet::Sheet;
+pub use crate::sheet::{FileError, RowError};
+
+pub struct ImportOptions {
+    /// Apply the valid rows of a file that has bad ones, instead of refusing it.
+    pub accept_valid: bool,
+    /// Recorded with each observation: who imported it and from where.
+    pub author: String,
+    pub source: String,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    File(#[from] FileError),
+    #[error("{} row(s) are not valid; nothing was imported", .0.rejected_rows())]
+    Refused(Rejected),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The rows a file could not give, with every reason, ready to be written back as CSV.
+#[derive(Debug, Default)]
+pub struct Rejected {
+    pub errors: Vec<RowError>,
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Rejected {
+    pub fn rejected_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rejected rows as CSV: the original columns after `_row` (its number in the original file) and
+    /// `_errors`. Importers ignore columns they do not know, so the file can be corrected and imported as is.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["_row".to_owned(), "_errors".to_owned()];
+        header.extend(self.header.iter().cloned());
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&header);
+        for (row, fields) in &self.rows {
+            let reasons: Vec<String> = self
+                .errors
+                .iter()
+                .filter(|error| error.row == *row)
+                .map(|error| format!("{}: {}", error.column, error.reason))
+                .collect();
+            let mut record = vec![row.to_string(), reasons.join("; ")];
+            record.extend(fields.iter().cloned());
+            let _ = writer.write_record(&record);
+        }
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for error in &self.errors {
+            writeln!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub struct ImportOutcome {
+    pub counts: WriteCounts,
+    /// Rows left out because the caller accepted the valid ones; empty otherwise.
+    pub rejected: Rejected,
+}
+
+/// Validates a CSV file of `kind` and, if acceptable, writes it.
+pub async fn import_csv(
+    store: &Store,
+    kind: ImportKind,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<ImportOutcome, ImportError> {
+    let sheet = Sheet::read(bytes, kind.required_columns())?;
+    let checked = kinds::check(store, kind, &sheet, options).await?;
+    let mut rejected = Rejected {
+        errors: checked.errors,
+        header: sheet.header.clone(),
+        rows: Vec::new(),
+    };
+    rejected.errors.sort_by_key(|error| error.row);
+    let bad_rows: std::collections::BTreeSet<usize> =
+        rejected.errors.iter().map(|error| error.row).collect();
+    rejected.rows = sheet
+        .rows
+        .iter()
+        .filter(|(row, _)| bad_rows.contains(row))
+        .cloned()
+        .collect();
+    if !rejected.is_empty() && !options.accept_valid {
+        return Err(ImportError::Refused(rejected));
+    }
+    let counts = checked.batch.apply(store).await?;
+    Ok(ImportOutcome { counts, rejected })
+}

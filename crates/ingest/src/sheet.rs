@@ -1,0 +1,234 @@
+//! Reading a CSV file into rows addressed by column name, with errors that name the row and the column.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// One problem with one row. Rows are numbered as a spreadsheet shows them: the header is row 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "row {}, column {}: {}",
+            self.row, self.column, self.reason
+        )
+    }
+}
+
+/// Problems that make a whole file unusable, before any row is looked at.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty: expected a header row with the columns {expected}")]
+    Empty { expected: String },
+    #[error("the header lacks the required column(s) {missing}")]
+    MissingColumns { missing: String },
+    #[error("the header names column `{0}` twice")]
+    DuplicateColumn(String),
+    #[error("the file has a header but no data rows")]
+    NoRows,
+    #[error("the file is not valid CSV at row {row}: {reason}")]
+    Malformed { row: usize, reason: String },
+}
+
+pub(crate) struct Sheet {
+    pub columns: HashMap<String, usize>,
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Sheet {
+    /// Reads CSV text (UTF-8, with or without a byte-order mark) and checks that `required` columns exist.
+    pub fn read(bytes: &[u8], required: &[&str]) -> Result<Sheet, FileError> {
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        let expected = || required.join(", ");
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(FileError::Empty {
+                expected: expected(),
+            });
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut records = reader.records();
+        let header: Vec<String> = match records.next() {
+            Some(Ok(record)) => record.iter().map(|name| name.trim().to_owned()).collect(),
+            Some(Err(error)) => {
+                return Err(FileError::Malformed {
+                    row: 1,
+                    reason: error.to_string(),
+                });
+            }
+            None => {
+                return Err(FileError::Empty {
+                    expected: expected(),
+                });
+            }
+        };
+        let mut columns = HashMap::new();
+        for (index, name) in header.iter().enumerate() {
+            if columns.insert(name.clone(), index).is_some() {
+                return Err(FileError::DuplicateColumn(name.clone()));
+            }
+        }
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|name| !columns.contains_key(*name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(FileError::MissingColumns {
+                missing: missing.join(", "),
+            });
+        }
+        let mut rows = Vec::new();
+        for (index, record) in records.enumerate() {
+            let row = index + 2;
+            let record = record.map_err(|error| FileError::Malformed {
+                row,
+                reason: error.to_string(),
+            })?;
+            let fields: Vec<String> = record.iter().map(|field| field.trim().to_owned()).collect();
+            if fields.iter().all(String::is_empty) {
+                continue;
+            }
+            rows.push((row, fields));
+        }
+        if rows.is_empty() {
+            return Err(FileError::NoRows);
+        }
+        Ok(Sheet {
+            columns,
+            header,
+            rows,
+        })
+    }
+}
+
+/// One row being parsed: each accessor records a [`RowError`] instead of failing, so that every problem of
+/// a row is reported at once.
+pub(crate) struct Row<'a> {
+    pub number: usize,
+    columns: &'a HashMap<String, usize>,
+    fields: &'a [String],
+    pub errors: Vec<RowError>,
+}
+
+impl<'a> Row<'a> {
+    pub fn new(
+        number: usize,
+        columns: &'a HashMap<String, usize>,
+        fields: &'a [String],
+    ) -> Row<'a> {
+        Row {
+            number,
+            columns,
+            fields,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn fail(&mut self, column: &str, reason: impl Into<String>) {
+        self.errors.push(RowError {
+            row: self.number,
+            column: column.to_owned(),
+            reason: reason.into(),
+        });
+    }
+
+    /// The cell of `column`, or `None` when the column is absent or the cell empty.
+    pub fn optional(&self, column: &str) -> Option<&'a str> {
+        let index = *self.columns.get(column)?;
+        self.fields
+            .get(index)
+            .map(String::as_str)
+            .filter(|text| !text.is_empty())
+    }
+
+    pub fn required(&mut self, column: &str) -> Option<&'a str> {
+        let value = self.optional(column);
+        if value.is_none() {
+            self.fail(column, "is empty");
+        }
+        value
+    }
+
+    pub fn text(&mut self, column: &str) -> String {
+        self.required(column).unwrap_or_default().to_owned()
+    }
+
+    /// Parses a required cell, recording the parser's message on failure.
+    pub fn parse<T, E: fmt::Display>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let text = self.required(column)?;
+        self.parse_text(column, text, parse)
+    }
+
+    pub fn parse_optional<T, E: fmt::Display>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let text = self.optional(column)?;
+        self.parse_text(column, text, parse)
+    }
+
+    fn parse_text<T, E: fmt::Display>(
+        &mut self,
+        column: &str,
+        text: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match parse(text) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.fail(column, error.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn number(&mut self, column: &str) -> Option<f64> {
+        self.parse(column, parse_number)
+    }
+
+    pub fn optional_number(&mut self, column: &str) -> Option<f64> {
+        self.parse_optional(column, parse_number)
+    }
+
+    pub fn date(&mut self, column: &str) -> Option<jiff::civil::Date> {
+        self.parse_optional(column, parse_date)
+    }
+
+    pub fn flag(&mut self, column: &str) -> Option<bool> {
+        self.parse(column, |text| match text {
+            "yes" | "true" | "1" => Ok(true),
+            "no" | "false" | "0" => Ok(false),
+            _ => Err(format!("`{text}` is not yes or no")),
+        })
+    }
+}
+
+/// A finite number written with a `.` decimal point.
+pub(crate) fn parse_number(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() => Ok(value),
+        _ => Err(format!(
+            "`{text}` is not a number (write 1234.5, with a dot and no thousands separator)"
+        )),
+    }
+}
+
+fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    text.parse::<jiff::civil::Date>()
+        .map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
+}

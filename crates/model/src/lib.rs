@@ -1,0 +1,13 @@
+//! The Vantage domain model. Pure: no I/O, no clocks, no randomness.
+
+#[macro_use]
+mod vocabulary;
+
+pub mod access;
+pub mod agency;
+pub mod formula;
+pub mod indicator;
+pub mod period;
+pub mod record;
+pub mod text;
+pub mod unit;

@@ -1,0 +1,102 @@
+//! The HTTP side of Vantage: the JSON API under `/api/v1`, its OpenAPI document, and the pages served with it.
+
+mod catalog;
+mod problem;
+mod system;
+mod units;
+
+use std::sync::Arc;
+
+use axum::Router;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use vantage_store::Store;
+
+pub use crate::problem::{Problem, ProblemKind};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    /// The deployment's civil time zone: "today" and periods are reckoned in it.
+    pub time_zone: TimeZone,
+}
+
+impl AppState {
+    pub fn today(&self) -> Date {
+        self.time_zone.to_datetime(jiff::Timestamp::now()).date()
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vantage API",
+        description = "The API of Vantage, an open Intelligent Operations Center for provinces and cities.",
+        license(name = "Apache-2.0")
+    ),
+    tags(
+        (name = "system", description = "Liveness and readiness"),
+        (name = "units", description = "Administrative units with their history"),
+        (name = "catalog", description = "The indicator catalogue")
+    )
+)]
+struct ApiDoc;
+
+/// The API routes and the OpenAPI document that describes exactly them.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(system::routes())
+        .merge(units::routes())
+        .merge(catalog::routes());
+    let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    (router, document)
+}
+
+/// The whole application: the API, `/api/v1/openapi.json`, and the start page.
+pub fn app(state: AppState) -> Router {
+    let (router, document) = api();
+    let document = Arc::new(document);
+    router
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
+        .route("/", axum::routing::get(system::start_page))
+        .with_state(state)
+}
+
+/// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,98 @@
+//! Errors at the API boundary: RFC 9457 problem documents, each kind with a stable `type`.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use vantage_store::StoreError;
+
+/// The kinds of problem the API reports, with their stable type and status: one table for the whole API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    NotFound,
+    InvalidParameter,
+    StorageUnavailable,
+    Internal,
+}
+
+impl ProblemKind {
+    fn describe(self) -> (&'static str, &'static str, StatusCode) {
+        match self {
+            ProblemKind::NotFound => ("not-found", "Not found", StatusCode::NOT_FOUND),
+            ProblemKind::InvalidParameter => (
+                "invalid-parameter",
+                "Invalid parameter",
+                StatusCode::BAD_REQUEST,
+            ),
+            ProblemKind::StorageUnavailable => (
+                "storage-unavailable",
+                "Storage unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            ProblemKind::Internal => (
+                "internal",
+                "Internal error",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        }
+    }
+}
+
+/// A problem document (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `urn:vantage:problem:not-found`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Problem {
+        let (slug, title, status) = kind.describe();
+        Problem {
+            kind: format!("urn:vantage:problem:{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(ProblemKind::NotFound, detail)
+    }
+
+    pub fn invalid(parameter: &str, reason: impl std::fmt::Display) -> Problem {
+        Problem::new(
+            ProblemKind::InvalidParameter,
+            format!("{parameter}: {reason}"),
+        )
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Problem {
+        tracing::error!(%error, "storage error");
+        match error {
+            StoreError::Database(_) => {
+                Problem::new(ProblemKind::StorageUnavailable, error.to_string())
+            }
+            _ => Problem::new(ProblemKind::Internal, error.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

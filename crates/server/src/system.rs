@@ -1,0 +1,64 @@
+//! Liveness, readiness and the start page.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Html;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{AppState, Problem, ProblemKind};
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok` while the process serves requests.
+    status: &'static str,
+}
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Readiness {
+    /// `ready` when storage answers.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    storage: &'static str,
+}
+
+/// Readiness: storage is reachable.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "system",
+    responses(
+        (status = 200, body = Readiness),
+        (status = 503, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Problem> {
+    state
+        .store
+        .ping()
+        .await
+        .map_err(|error| Problem::new(ProblemKind::StorageUnavailable, error.to_string()))?;
+    Ok(Json(Readiness {
+        status: "ready",
+        storage: state.store.backend().name(),
+    }))
+}
+
+/// The start page until the web app replaces it: what this server holds and where its API is.
+pub(crate) async fn start_page() -> Html<&'static str> {
+    Html(include_str!("../assets/index.html"))
+}

@@ -1,0 +1,273 @@
+//! Administrative units: the tree as of a date, and one unit with its history and lineage.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vantage_model::unit::{Lineage, Unit, UnitLevel, UnitRegistry};
+
+use crate::{AppState, Problem};
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units))
+        .routes(routes!(get_unit))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnitView {
+    /// Official code (GSO): 2 digits for a province, 3 for a district, 5 for a commune.
+    code: String,
+    name: String,
+    /// `province`, `district` or `commune`.
+    level: String,
+    parent: Option<String>,
+    /// The Vietnamese unit type: tỉnh, phường, xã, đặc khu, ...
+    kind: String,
+    /// First day of validity (YYYY-MM-DD); null when it predates our records.
+    valid_from: Option<String>,
+    /// First day on which the unit no longer exists; null while it is current.
+    valid_to: Option<String>,
+    point: Option<PointView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PointView {
+    lat: f64,
+    lon: f64,
+}
+
+impl From<&Unit> for UnitView {
+    fn from(unit: &Unit) -> UnitView {
+        UnitView {
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            level: unit.level.as_str().to_owned(),
+            parent: unit.parent.clone(),
+            kind: unit.kind.clone(),
+            valid_from: unit.valid_from.map(|day| day.to_string()),
+            valid_to: unit.valid_to.map(|day| day.to_string()),
+            point: unit.point.map(|point| PointView {
+                lat: point.lat,
+                lon: point.lon,
+            }),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnitPage {
+    items: Vec<UnitView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UnitQuery {
+    /// Only units of this level: `province`, `district` or `commune`.
+    level: Option<String>,
+    /// Only the children of this unit code.
+    parent: Option<String>,
+    /// The date the tree is taken at (YYYY-MM-DD); today by default.
+    as_of: Option<String>,
+    /// Where the previous page ended.
+    cursor: Option<String>,
+    /// Page size, 1 to 1000; 500 by default.
+    limit: Option<usize>,
+}
+
+pub(crate) async fn registry(state: &AppState) -> Result<UnitRegistry, Problem> {
+    UnitRegistry::new(state.store.units().await?, state.store.lineage().await?)
+        .map_err(|errors| Problem::new(crate::ProblemKind::Internal, errors[0].to_string()))
+}
+
+pub(crate) fn parse_date(
+    parameter: &str,
+    text: Option<&str>,
+    default: Date,
+) -> Result<Date, Problem> {
+    match text {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_| {
+            Problem::invalid(parameter, format!("`{text}` is not a date (YYYY-MM-DD)"))
+        }),
+    }
+}
+
+/// Page size from the `limit` parameter.
+pub(crate) fn page_size(limit: Option<usize>) -> Result<usize, Problem> {
+    match limit.unwrap_or(500) {
+        size @ 1..=1000 => Ok(size),
+        size => Err(Problem::invalid(
+            "limit",
+            format!("{size} is not between 1 and 1000"),
+        )),
+    }
+}
+
+/// The units valid on a date, coarse levels first, then by code.
+#[utoipa::path(
+    get,
+    path = "/units",
+    tag = "units",
+    params(UnitQuery),
+    responses(
+        (status = 200, body = UnitPage),
+        (status = 400, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn list_units(
+    State(state): State<AppState>,
+    Query(query): Query<UnitQuery>,
+) -> Result<Json<UnitPage>, Problem> {
+    let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
+    let level = query
+        .level
+        .as_deref()
+        .map(UnitLevel::parse)
+        .transpose()
+        .map_err(|reason| Problem::invalid("level", reason))?;
+    let limit = page_size(query.limit)?;
+    let registry = registry(&state).await?;
+    let cursor_of = |unit: &Unit| format!("{}:{}", unit.level, unit.code);
+    let mut matching = registry
+        .as_of(as_of)
+        .into_iter()
+        .filter(|unit| level.is_none_or(|level| unit.level == level))
+        .filter(|unit| query.parent.is_none() || unit.parent == query.parent)
+        .filter(|unit| {
+            query
+                .cursor
+                .as_deref()
+                .is_none_or(|cursor| sort_key(unit) > sort_key_of_cursor(cursor))
+        })
+        .peekable();
+    let items: Vec<&Unit> = matching.by_ref().take(limit).collect();
+    let next_cursor = matching
+        .peek()
+        .and(items.last())
+        .map(|unit| cursor_of(unit));
+    Ok(Json(UnitPage {
+        items: items.into_iter().map(UnitView::from).collect(),
+        next_cursor,
+    }))
+}
+
+fn sort_key(unit: &Unit) -> (usize, &str) {
+    (
+        UnitLevel::ALL
+            .iter()
+            .position(|level| *level == unit.level)
+            .unwrap_or(0),
+        unit.code.as_str(),
+    )
+}
+
+fn sort_key_of_cursor(cursor: &str) -> (usize, &str) {
+    let (level, code) = cursor.split_once(':').unwrap_or(("", cursor));
+    (
+        UnitLevel::ALL
+            .iter()
+            .position(|candidate| candidate.as_str() == level)
+            .unwrap_or(0),
+        code,
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LineageView {
+    old_code: String,
+    new_code: String,
+    /// The day the change took effect.
+    date: String,
+    /// `merge`, `split` or `rename`.
+    kind: String,
+    /// Share of the old unit passed to the new one.
+    weight: f64,
+}
+
+impl From<&Lineage> for LineageView {
+    fn from(edge: &Lineage) -> LineageView {
+        LineageView {
+            old_code: edge.old_code.clone(),
+            new_code: edge.new_code.clone(),
+            date: edge.date.to_string(),
+            kind: edge.kind.as_str().to_owned(),
+            weight: edge.weight,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnitDetail {
+    /// The record of the code valid on `as_of`, or its last record if the code was retired before.
+    record: UnitView,
+    /// Every record the code has held, oldest first.
+    history: Vec<UnitView>,
+    /// Units that passed into this one.
+    predecessors: Vec<LineageView>,
+    /// Units this one passed into.
+    successors: Vec<LineageView>,
+    /// Number of units under it on `as_of`.
+    children: usize,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UnitDetailQuery {
+    /// The date the code is resolved at (YYYY-MM-DD); today by default.
+    as_of: Option<String>,
+}
+
+/// One unit, resolved by code and date, with its history and lineage.
+#[utoipa::path(
+    get,
+    path = "/units/{code}",
+    tag = "units",
+    params(("code" = String, Path, description = "Official unit code"), UnitDetailQuery),
+    responses(
+        (status = 200, body = UnitDetail),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn get_unit(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<UnitDetailQuery>,
+) -> Result<Json<UnitDetail>, Problem> {
+    let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
+    let registry = registry(&state).await?;
+    let history = registry.history(&code);
+    let record = registry
+        .resolve(&code, as_of)
+        .or_else(|| {
+            history
+                .iter()
+                .copied()
+                .filter(|unit| unit.valid_from.is_none_or(|from| from <= as_of))
+                .last()
+        })
+        .ok_or_else(|| Problem::not_found(format!("no unit `{code}` exists on {as_of}")))?;
+    let starts = record.valid_from;
+    let ends = record.valid_to;
+    let lineage = registry.lineage();
+    Ok(Json(UnitDetail {
+        record: UnitView::from(record),
+        history: history.iter().copied().map(UnitView::from).collect(),
+        predecessors: lineage
+            .iter()
+            .filter(|edge| edge.new_code == code && Some(edge.date) == starts)
+            .map(LineageView::from)
+            .collect(),
+        successors: lineage
+            .iter()
+            .filter(|edge| edge.old_code == code && Some(edge.date) == ends)
+            .map(LineageView::from)
+            .collect(),
+        children: registry.children(&code, as_of).len(),
+    }))
+}

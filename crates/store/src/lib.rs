@@ -1,0 +1,496 @@
+//! Persistence behind one interface, on SQLite (the embedded default) or PostgreSQL, picked by the database
+//! URL. Both backends run the same SQL through sqlx's `Any` driver; what differs between them (column types,
+//! connection settings) lives in the per-backend migrations and in [`Store::open`].
+
+mod convert;
+mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::civil::Date;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
+use tokio::sync::Mutex;
+use vantage_model::access::User;
+use vantage_model::agency::Agency;
+use vantage_model::indicator::{Domain, Indicator};
+use vantage_model::period::Period;
+use vantage_model::record::{Observation, ObservationKey, Target};
+use vantage_model::unit::{Lineage, Unit};
+
+use crate::convert::{Decode, Encode};
+pub use crate::table::WriteCounts;
+use crate::table::{Cell, Table};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL `{0}`: expected sqlite:PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(error.to_string())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Which observations to read.
+#[derive(Clone, Debug, Default)]
+pub struct ObservationFilter {
+    pub indicator: Option<String>,
+    pub unit: Option<String>,
+    /// Periods ending on or after this day.
+    pub from: Option<Date>,
+    /// Periods ending on or before this day.
+    pub to: Option<Date>,
+}
+
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// One writer at a time: SQLite allows no more, and serialising here keeps a reading transaction from
+    /// failing when it upgrades to a write.
+    writer: Mutex<()>,
+}
+
+const DOMAINS: Table = Table {
+    name: "domains",
+    columns: &[("code", T), ("name_vi", T), ("name_en", T)],
+    key: 1,
+    compared: 3,
+    history: None,
+};
+
+const AGENCIES: Table = Table {
+    name: "agencies",
+    columns: &[
+        ("code", T),
+        ("name_vi", T),
+        ("name_en", T),
+        ("kind", T),
+        ("jurisdiction", T),
+    ],
+    key: 1,
+    compared: 5,
+    history: None,
+};
+
+const UNITS: Table = Table {
+    name: "units",
+    columns: &[
+        ("code", T),
+        ("valid_from", I),
+        ("valid_to", I),
+        ("name", T),
+        ("level", T),
+        ("parent_code", T),
+        ("kind", T),
+        ("lat", R),
+        ("lon", R),
+    ],
+    key: 2,
+    compared: 9,
+    history: None,
+};
+
+const LINEAGE: Table = Table {
+    name: "lineage",
+    columns: &[
+        ("old_code", T),
+        ("new_code", T),
+        ("effective_date", I),
+        ("kind", T),
+        ("weight", R),
+    ],
+    key: 3,
+    compared: 5,
+    history: None,
+};
+
+const INDICATORS: Table = Table {
+    name: "indicators",
+    columns: &[
+        ("code", T),
+        ("name_vi", T),
+        ("name_en", T),
+        ("domain", T),
+        ("measure", T),
+        ("frequency", T),
+        ("time_aggregation", T),
+        ("space_aggregation", T),
+        ("polarity", T),
+        ("cumulative", I),
+        ("levels", T),
+        ("owner_agency", T),
+        ("formula", T),
+        ("public", I),
+        ("source", T),
+        ("confidence", T),
+    ],
+    key: 1,
+    compared: 16,
+    history: None,
+};
+
+const TARGETS: Table = Table {
+    name: "targets",
+    columns: &[
+        ("indicator", T),
+        ("unit_code", T),
+        ("period", T),
+        ("kind", T),
+        ("value", R),
+        ("value_max", R),
+        ("source_document", T),
+    ],
+    key: 3,
+    compared: 7,
+    history: None,
+};
+
+const OBSERVATIONS: Table = Table {
+    name: "observations",
+    columns: &[
+        ("indicator", T),
+        ("unit_code", T),
+        ("period", T),
+        ("value", R),
+        ("status", T),
+        ("comment", T),
+        ("source", T),
+        ("author", T),
+        ("recorded_at", I),
+        ("period_start", I),
+        ("period_end", I),
+        ("revision", I),
+    ],
+    key: 3,
+    compared: 6,
+    history: Some("observation_revisions"),
+};
+
+const USERS: Table = Table {
+    name: "users",
+    columns: &[
+        ("username", T),
+        ("role", T),
+        ("agency", T),
+        ("unit_code", T),
+        ("domain", T),
+        ("password_hash", T),
+        ("created_at", I),
+    ],
+    key: 1,
+    compared: 7,
+    history: None,
+};
+
+use crate::table::ColumnType::{Int as I, Real as R, Text as T};
+
+impl Store {
+    /// Connects, creating an SQLite file if needed, and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL makes a commit durable before it
+                        // returns, which is the promise an acknowledged write makes.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|error| StoreError::Migration(error.to_string()))?;
+        Ok(Store {
+            pool,
+            backend,
+            writer: Mutex::new(()),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Applies one batch to one table in one transaction.
+    async fn write(&self, table: &Table, rows: Vec<Vec<Cell>>) -> Result<WriteCounts, StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let counts = table.upsert(&mut tx, rows).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn read<D: Decode>(
+        &self,
+        table: &Table,
+        filter: &str,
+        binds: Vec<Cell>,
+    ) -> Result<Vec<D>, StoreError> {
+        let columns: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+        let order: Vec<&str> = columns[..table.key].to_vec();
+        let sql = format!(
+            "SELECT {} FROM {} {filter} ORDER BY {}",
+            columns.join(", "),
+            table.name,
+            order.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for cell in &binds {
+            query = table::bind(query, cell);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| D::decode(table.decode(row)?))
+            .collect()
+    }
+
+    pub async fn write_domains(&self, domains: &[Domain]) -> Result<WriteCounts, StoreError> {
+        self.write(&DOMAINS, domains.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    pub async fn domains(&self) -> Result<Vec<Domain>, StoreError> {
+        self.read(&DOMAINS, "", vec![]).await
+    }
+
+    pub async fn write_agencies(&self, agencies: &[Agency]) -> Result<WriteCounts, StoreError> {
+        self.write(&AGENCIES, agencies.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    pub async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
+        self.read(&AGENCIES, "", vec![]).await
+    }
+
+    pub async fn write_units(&self, units: &[Unit]) -> Result<WriteCounts, StoreError> {
+        self.write(&UNITS, units.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    pub async fn units(&self) -> Result<Vec<Unit>, StoreError> {
+        self.read(&UNITS, "", vec![]).await
+    }
+
+    pub async fn write_lineage(&self, lineage: &[Lineage]) -> Result<WriteCounts, StoreError> {
+        self.write(&LINEAGE, lineage.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    pub async fn lineage(&self) -> Result<Vec<Lineage>, StoreError> {
+        self.read(&LINEAGE, "", vec![]).await
+    }
+
+    pub async fn write_indicators(
+        &self,
+        indicators: &[Indicator],
+    ) -> Result<WriteCounts, StoreError> {
+        self.write(&INDICATORS, indicators.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    pub async fn indicators(&self) -> Result<Vec<Indicator>, StoreError> {
+        self.read(&INDICATORS, "", vec![]).await
+    }
+
+    pub async fn write_targets(&self, targets: &[Target]) -> Result<WriteCounts, StoreError> {
+        self.write(&TARGETS, targets.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    pub async fn targets(&self) -> Result<Vec<Target>, StoreError> {
+        self.read(&TARGETS, "", vec![]).await
+    }
+
+    /// Writes a batch of values atomically. A value that differs from the current one becomes a new revision
+    /// and the old one moves to the history; an identical value is left alone.
+    pub async fn write_observations(
+        &self,
+        observations: &[Observation],
+    ) -> Result<WriteCounts, StoreError> {
+        self.write(
+            &OBSERVATIONS,
+            observations.iter().map(Encode::encode).collect(),
+        )
+        .await
+    }
+
+    pub async fn observations(
+        &self,
+        filter: &ObservationFilter,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut binds = Vec::new();
+        let mut condition = |sql: &str, cell: Cell| {
+            binds.push(cell);
+            conditions.push(format!("{sql} ${}", binds.len()));
+        };
+        if let Some(indicator) = &filter.indicator {
+            condition("indicator =", Cell::text(indicator.as_str()));
+        }
+        if let Some(unit) = &filter.unit {
+            condition("unit_code =", Cell::text(unit.as_str()));
+        }
+        if let Some(from) = filter.from {
+            condition("period_end >=", Cell::int(convert::day_number(from)));
+        }
+        if let Some(to) = filter.to {
+            condition("period_end <=", Cell::int(convert::day_number(to)));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        self.read(&OBSERVATIONS, &filter, binds).await
+    }
+
+    pub async fn count_observations(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM observations")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(count as u64)
+    }
+
+    /// Every revision of one value, oldest first, the current one last.
+    pub async fn observation_history(
+        &self,
+        key: &ObservationKey,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let binds = vec![
+            Cell::text(key.indicator.as_str()),
+            Cell::text(key.unit.as_str()),
+            Cell::text(key.period.to_string()),
+        ];
+        let filter = "WHERE indicator = $1 AND unit_code = $2 AND period = $3";
+        let history = Table {
+            name: "observation_revisions",
+            ..OBSERVATIONS
+        };
+        let mut revisions: Vec<Observation> = self.read(&history, filter, binds.clone()).await?;
+        revisions.extend(
+            self.read::<Observation>(&OBSERVATIONS, filter, binds)
+                .await?,
+        );
+        Ok(revisions)
+    }
+
+    /// Adds a user; refuses a username that is taken.
+    pub async fn add_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        created_at: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let taken = sqlx::query("SELECT 1 FROM users WHERE username = $1")
+            .bind(user.username.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if taken {
+            return Err(StoreError::AlreadyExists(format!(
+                "user `{}`",
+                user.username
+            )));
+        }
+        let row = convert::user_row(user, password_hash, created_at);
+        USERS.upsert(&mut tx, vec![row]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.read(&USERS, "", vec![]).await
+    }
+
+    /// The stored password hash of a user, for sign-in.
+    pub async fn password_hash(&self, username: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT password_hash FROM users WHERE username = $1")
+            .bind(username.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get(0)?),
+            None => None,
+        })
+    }
+}
+
+/// The period of a stored key, which the store wrote itself and so must parse.
+fn stored_period(text: &str) -> Result<Period, StoreError> {
+    Period::parse(text).map_err(|error| StoreError::Corrupt(error.to_string()))
+}

@@ -1,0 +1,374 @@
+//! The storage conformance suite: every test runs on SQLite, and on PostgreSQL when VANTAGE_TEST_POSTGRES
+//! is set, and must behave the same on both.
+
+use jiff::Timestamp;
+use jiff::civil::date;
+use vantage_model::access::{Role, User};
+use vantage_model::agency::{Agency, AgencyKind};
+use vantage_model::indicator::{Domain, Indicator, Polarity, SpaceAggregation, TimeAggregation};
+use vantage_model::period::{Period, PeriodType};
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
+use vantage_model::unit::{Lineage, LineageKind, Point, Unit, UnitLevel};
+use vantage_store::testing::TestDatabase;
+use vantage_store::{ObservationFilter, Store, WriteCounts};
+
+fn counts(created: u64, updated: u64, unchanged: u64) -> WriteCounts {
+    WriteCounts {
+        created,
+        updated,
+        unchanged,
+    }
+}
+
+fn unit(
+    code: &str,
+    level: UnitLevel,
+    parent: Option<&str>,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> Unit {
+    Unit {
+        code: code.to_owned(),
+        name: format!("Unit {code}"),
+        level,
+        parent: parent.map(str::to_owned),
+        kind: "xã".to_owned(),
+        valid_from: from,
+        valid_to: to,
+        point: Some(Point {
+            lat: 11.9,
+            lon: 108.4,
+        }),
+    }
+}
+
+fn observation(unit: &str, period: &str, value: f64) -> Observation {
+    Observation {
+        key: ObservationKey {
+            indicator: "BUD.REVENUE".to_owned(),
+            unit: unit.to_owned(),
+            period: Period::parse(period).unwrap(),
+        },
+        value,
+        status: ObservationStatus::Submitted,
+        source: "test".to_owned(),
+        author: "tester".to_owned(),
+        recorded_at: Timestamp::from_millisecond(1_760_000_000_000).unwrap(),
+        comment: None,
+    }
+}
+
+async fn seed_reference(store: &Store) {
+    store
+        .write_domains(&[Domain {
+            code: "BUD".into(),
+            name_vi: "Ngân sách".into(),
+            name_en: "Budget".into(),
+        }])
+        .await
+        .unwrap();
+    store
+        .write_units(&[
+            unit(
+                "68",
+                UnitLevel::Province,
+                None,
+                None,
+                Some(date(2025, 7, 1)),
+            ),
+            unit(
+                "68",
+                UnitLevel::Province,
+                None,
+                Some(date(2025, 7, 1)),
+                None,
+            ),
+            unit(
+                "24820",
+                UnitLevel::Commune,
+                Some("68"),
+                Some(date(2025, 7, 1)),
+                None,
+            ),
+        ])
+        .await
+        .unwrap();
+    store
+        .write_agencies(&[Agency {
+            code: "STC".into(),
+            name_vi: "Sở Tài chính".into(),
+            name_en: "Department of Finance".into(),
+            kind: AgencyKind::Department,
+            jurisdiction: "68".into(),
+        }])
+        .await
+        .unwrap();
+    store
+        .write_indicators(&[Indicator {
+            code: "BUD.REVENUE".into(),
+            name_vi: "Thu ngân sách".into(),
+            name_en: "Budget revenue".into(),
+            domain: "BUD".into(),
+            measure: "tỷ đồng".into(),
+            frequency: PeriodType::Month,
+            time_aggregation: TimeAggregation::Sum,
+            space_aggregation: SpaceAggregation::Sum,
+            polarity: Polarity::HigherBetter,
+            cumulative: true,
+            levels: vec![UnitLevel::Province, UnitLevel::Commune],
+            owner_agency: "STC".into(),
+            formula: None,
+            public: true,
+            source: "test".into(),
+            confidence: "D".into(),
+        }])
+        .await
+        .unwrap();
+}
+
+/// Runs `test` on every available backend.
+macro_rules! conformance {
+    ($name:ident, |$store:ident| $body:block) => {
+        #[tokio::test]
+        async fn $name() {
+            for database in TestDatabase::all().await {
+                let backend = database.backend_name;
+                {
+                    let $store = &database.store;
+                    seed_reference($store).await;
+                    let run = async $body;
+                    run.await;
+                }
+                eprintln!("{} passed on {backend}", stringify!($name));
+                database.drop_database().await;
+            }
+        }
+    };
+}
+
+conformance!(reference_data_round_trips, |store| {
+    let units = store.units().await.unwrap();
+    assert_eq!(units.len(), 3);
+    let old = units
+        .iter()
+        .find(|u| u.code == "68" && u.valid_to.is_some())
+        .unwrap();
+    assert_eq!(old.valid_from, None);
+    assert_eq!(old.valid_to, Some(date(2025, 7, 1)));
+    assert_eq!(
+        old.point,
+        Some(Point {
+            lat: 11.9,
+            lon: 108.4
+        })
+    );
+    let indicators = store.indicators().await.unwrap();
+    assert_eq!(
+        indicators[0].levels,
+        vec![UnitLevel::Province, UnitLevel::Commune]
+    );
+    assert_eq!(indicators[0].frequency, PeriodType::Month);
+    assert!(indicators[0].cumulative);
+    assert_eq!(
+        store.agencies().await.unwrap()[0].kind,
+        AgencyKind::Department
+    );
+    assert_eq!(store.domains().await.unwrap()[0].name_vi, "Ngân sách");
+});
+
+conformance!(rewriting_reference_data_changes_nothing, |store| {
+    let units = store.units().await.unwrap();
+    assert_eq!(store.write_units(&units).await.unwrap(), counts(0, 0, 3));
+    let mut renamed = units[2].clone();
+    renamed.name = "Phường Lâm Viên - Đà Lạt".into();
+    assert_eq!(
+        store.write_units(&[renamed]).await.unwrap(),
+        counts(0, 1, 0)
+    );
+    assert!(
+        store
+            .units()
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.name == "Phường Lâm Viên - Đà Lạt")
+    );
+});
+
+conformance!(lineage_round_trips, |store| {
+    let edge = Lineage {
+        old_code: "68".into(),
+        new_code: "68".into(),
+        date: date(2025, 7, 1),
+        kind: LineageKind::Merge,
+        weight: 1.0,
+    };
+    assert_eq!(
+        store
+            .write_lineage(std::slice::from_ref(&edge))
+            .await
+            .unwrap(),
+        counts(1, 0, 0)
+    );
+    assert_eq!(store.lineage().await.unwrap(), vec![edge]);
+});
+
+conformance!(
+    observation_writes_are_idempotent_and_keep_revisions,
+    |store| {
+        let batch = vec![
+            observation("24820", "202509", 10.0),
+            observation("24820", "202510", 11.0),
+            observation("68", "202510", 30.0),
+        ];
+        assert_eq!(
+            store.write_observations(&batch).await.unwrap(),
+            counts(3, 0, 0)
+        );
+        assert_eq!(
+            store.write_observations(&batch).await.unwrap(),
+            counts(0, 0, 3)
+        );
+        // A later write of the same content by someone else is still no change.
+        let mut same = batch[0].clone();
+        same.author = "other".into();
+        same.recorded_at = Timestamp::from_millisecond(1_770_000_000_000).unwrap();
+        assert_eq!(
+            store.write_observations(&[same]).await.unwrap(),
+            counts(0, 0, 1)
+        );
+
+        let mut revised = batch[0].clone();
+        revised.value = 12.5;
+        revised.comment = Some("corrected".into());
+        assert_eq!(
+            store.write_observations(&[revised.clone()]).await.unwrap(),
+            counts(0, 1, 0)
+        );
+        let history = store.observation_history(&batch[0].key).await.unwrap();
+        assert_eq!(
+            history.iter().map(|o| o.value).collect::<Vec<_>>(),
+            vec![10.0, 12.5]
+        );
+        assert_eq!(history[1].comment.as_deref(), Some("corrected"));
+        assert_eq!(store.count_observations().await.unwrap(), 3);
+    }
+);
+
+conformance!(last_write_of_a_key_in_a_batch_wins, |store| {
+    let batch = vec![
+        observation("68", "202510", 1.0),
+        observation("68", "202510", 2.0),
+    ];
+    assert_eq!(
+        store.write_observations(&batch).await.unwrap(),
+        counts(1, 0, 0)
+    );
+    let stored = store
+        .observations(&ObservationFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].value, 2.0);
+});
+
+conformance!(large_batches_cross_chunk_boundaries, |store| {
+    let batch: Vec<Observation> = (0..5000)
+        .map(|day| {
+            let mut o = observation("24820", "202510", f64::from(day));
+            o.key.unit = format!("U{day}");
+            o
+        })
+        .collect();
+    assert_eq!(
+        store.write_observations(&batch).await.unwrap(),
+        counts(5000, 0, 0)
+    );
+    assert_eq!(
+        store.write_observations(&batch).await.unwrap(),
+        counts(0, 0, 5000)
+    );
+    assert_eq!(store.count_observations().await.unwrap(), 5000);
+});
+
+conformance!(observations_filter_by_indicator_unit_and_period, |store| {
+    let batch = vec![
+        observation("24820", "202509", 10.0),
+        observation("24820", "202510", 11.0),
+        observation("68", "202510", 30.0),
+    ];
+    store.write_observations(&batch).await.unwrap();
+    let filter = ObservationFilter {
+        unit: Some("24820".into()),
+        from: Some(date(2025, 10, 1)),
+        ..Default::default()
+    };
+    let found = store.observations(&filter).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].key.period, Period::parse("202510").unwrap());
+    let filter = ObservationFilter {
+        indicator: Some("BUD.REVENUE".into()),
+        to: Some(date(2025, 9, 30)),
+        ..Default::default()
+    };
+    assert_eq!(store.observations(&filter).await.unwrap().len(), 1);
+});
+
+conformance!(targets_round_trip_every_kind, |store| {
+    let key = |unit: &str| ObservationKey {
+        indicator: "BUD.REVENUE".into(),
+        unit: unit.into(),
+        period: Period::parse("2026").unwrap(),
+    };
+    let targets = vec![
+        Target {
+            key: key("68"),
+            bound: TargetBound::AtLeast { value: 12000.0 },
+            source_document: "NQ 01/2025".into(),
+        },
+        Target {
+            key: key("24820"),
+            bound: TargetBound::Range { min: 5.0, max: 7.5 },
+            source_document: String::new(),
+        },
+    ];
+    assert_eq!(
+        store.write_targets(&targets).await.unwrap(),
+        counts(2, 0, 0)
+    );
+    assert_eq!(
+        store.write_targets(&targets).await.unwrap(),
+        counts(0, 0, 2)
+    );
+    let mut stored = store.targets().await.unwrap();
+    stored.sort_by(|a, b| a.key.unit.cmp(&b.key.unit));
+    assert_eq!(stored, vec![targets[1].clone(), targets[0].clone()]);
+});
+
+conformance!(users_are_unique, |store| {
+    let user = User {
+        username: "lan".into(),
+        role: Role::DataOwner,
+        agency: "STC".into(),
+        unit: None,
+        domain: Some("BUD".into()),
+    };
+    let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
+    store.add_user(&user, "$argon2id$fake", now).await.unwrap();
+    assert!(store.add_user(&user, "$argon2id$other", now).await.is_err());
+    assert_eq!(store.users().await.unwrap(), vec![user]);
+    assert_eq!(
+        store.password_hash("lan").await.unwrap().as_deref(),
+        Some("$argon2id$fake")
+    );
+    assert_eq!(store.password_hash("nobody").await.unwrap(), None);
+});
+
+conformance!(reopening_keeps_everything, |store| {
+    store
+        .write_observations(&[observation("68", "202510", 30.0)])
+        .await
+        .unwrap();
+    store.ping().await.unwrap();
+    assert_eq!(store.count_observations().await.unwrap(), 1);
+});
