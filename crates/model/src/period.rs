@@ -557,9 +557,10 @@ impl<'de> Deserialize<'de> for Period {
 
 /// Number of ISO weeks (52 or 53) in an ISO week-year.
 pub fn weeks_in_year(iso_year: i16) -> i8 {
-    // Weekday of 31 December (0 = Sunday); a long year starts on a Thursday
-    // or is a leap year starting on a Wednesday, i.e. it ends on a Thursday,
-    // or the year before ends on a Wednesday.
+    // A year has 53 ISO weeks when it ends on a Thursday (a common year
+    // starting on one, or a leap year starting on Wednesday) or starts on one
+    // (the year before ends on a Wednesday). `dec31` is the weekday of
+    // 31 December, 0 being Sunday.
     let dec31 =
         |y: i64| (y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)).rem_euclid(7);
     let y = i64::from(iso_year);
@@ -962,6 +963,8 @@ mod tests {
         }
     }
 
+    // Grouped as rank_yyyy_mm_dd to show the encoding.
+    #[allow(clippy::inconsistent_digit_grouping)]
     #[test]
     fn keys_encode_type_and_first_day() {
         let cases = [

@@ -177,12 +177,20 @@ proptest! {
         }
     }
 
-    #[test]
-    fn last_week_maps_to_the_last_week_of_the_year_before(year in 1951i16..2150) {
-        let last = Period::Week { year, week: weeks_in_year(year) };
-        prop_assert_eq!(
-            last.same_period_last_year(),
-            Period::Week { year: year - 1, week: weeks_in_year(year - 1) }
+}
+
+#[test]
+fn week_53_maps_to_the_last_week_of_the_year_before() {
+    for year in (1901..=2200).filter(|&year| weeks_in_year(year) == 53) {
+        let before = year - 1;
+        assert_eq!(
+            Period::Week { year, week: 53 }.same_period_last_year(),
+            Period::Week {
+                year: before,
+                week: weeks_in_year(before)
+            },
+            "{year}"
         );
+        assert_eq!(weeks_in_year(before), 52, "{year}");
     }
 }

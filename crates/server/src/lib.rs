@@ -1,5 +1,6 @@
 //! The HTTP side of Vantage: the JSON API under `/api/v1`, its OpenAPI document, and the pages served with it.
 
+pub mod auth;
 mod catalog;
 mod problem;
 mod system;
