@@ -174,11 +174,20 @@ pub fn validate_catalog(
                     format!("refers to unknown indicator `{operand}`"),
                 ),
                 Some(operand) => {
-                    if indicator.frequency.is_finer_than(operand.frequency) {
+                    // A coarser operand works only as a level that holds through its period (a population,
+                    // a year's plan): the formula then takes the value of the period containing its own. A
+                    // flow summed over its period cannot be cut into finer ones.
+                    let holds_through_period = matches!(
+                        operand.time_aggregation,
+                        TimeAggregation::Last | TimeAggregation::None
+                    );
+                    if indicator.frequency.is_finer_than(operand.frequency) && !holds_through_period
+                    {
                         fail(
                             "formula",
                             format!(
-                                "operand {} is reported per {}, coarser than this indicator's {}",
+                                "operand {} is a {} flow, coarser than this indicator's {}; only a level \
+                                 (time aggregation last or none) can be used from a coarser period",
                                 operand.code, operand.frequency, indicator.frequency
                             ),
                         );

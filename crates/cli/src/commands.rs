@@ -1,0 +1,203 @@
+//! The commands other than `demo`: serve, import, export and user management.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use vantage_ingest::{ImportError, ImportKind, ImportOptions};
+use vantage_model::access::{Role, User};
+use vantage_store::{ObservationFilter, Store};
+
+use crate::settings::Settings;
+
+/// Opens the store of `url`. `create` allows a new SQLite file (and its directory); serving refuses to,
+/// since serving an empty database by mistake would look like lost data.
+pub async fn open_store(url: &str, create: bool) -> anyhow::Result<Store> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = Path::new(path.split('?').next().unwrap_or(path).trim_start_matches("//"));
+        if !create && !path.exists() {
+            bail!("no database at {} (run `vantage demo`, or `vantage import` to create one)", path.display());
+        }
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+    }
+    Store::open(url).await.with_context(|| format!("cannot open the database {}", redact(url)))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url, false).await?;
+    serve_store(store, settings).await
+}
+
+/// Binds, prints the URL and serves until interrupted.
+pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    println!("Vantage is serving {} on http://{address}/  (Ctrl-C to stop)", redact(&settings.database_url));
+    std::io::stdout().flush().ok();
+    let state = vantage_server::AppState { store: Arc::new(store), time_zone: settings.time_zone.clone() };
+    vantage_server::serve(listener, state).await?;
+    Ok(())
+}
+
+pub async fn import(
+    settings: &Settings,
+    kind: &str,
+    file: &Path,
+    accept_valid: bool,
+    rejected: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let kind = ImportKind::parse(kind).map_err(anyhow::Error::msg)?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let store = open_store(&settings.database_url, true).await?;
+    let options = ImportOptions {
+        accept_valid,
+        author: std::env::var("USER").unwrap_or_else(|_| "cli".to_owned()),
+        source: format!("import:{}", file.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned())),
+        now: jiff::Timestamp::now(),
+    };
+    let outcome = match vantage_ingest::import_csv(&store, kind, &bytes, &options).await {
+        Ok(outcome) => outcome,
+        Err(ImportError::Refused(rejected)) => {
+            eprint!("{rejected}");
+            bail!(
+                "{}: {} row(s) are not valid; nothing was imported (fix them, or pass --accept-valid to import the valid rows)",
+                file.display(),
+                rejected.rejected_rows()
+            );
+        }
+        Err(error) => return Err(error).with_context(|| format!("cannot import {}", file.display())),
+    };
+    let counts = outcome.counts;
+    println!(
+        "{}: {} created, {} updated, {} unchanged",
+        file.display(),
+        counts.created,
+        counts.updated,
+        counts.unchanged
+    );
+    if !outcome.rejected.is_empty() {
+        let path = rejected.unwrap_or_else(|| {
+            let mut name = file.as_os_str().to_owned();
+            name.push(".rejected.csv");
+            PathBuf::from(name)
+        });
+        std::fs::write(&path, outcome.rejected.to_csv()).with_context(|| format!("cannot write {}", path.display()))?;
+        eprint!("{}", outcome.rejected);
+        println!("{} row(s) rejected; written with their reasons to {}", outcome.rejected.rejected_rows(), path.display());
+    }
+    Ok(())
+}
+
+pub async fn export_observations(
+    settings: &Settings,
+    filter: ObservationFilter,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url, false).await?;
+    let observations = store.observations(&filter).await?;
+    let sink: Box<dyn Write> = match &output {
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(sink));
+    writer.write_record(["indicator", "unit", "period", "value", "status", "comment", "source", "author", "recorded_at"])?;
+    for observation in &observations {
+        writer.write_record([
+            observation.key.indicator.as_str(),
+            observation.key.unit.as_str(),
+            &observation.key.period.to_string(),
+            &observation.value.to_string(),
+            observation.status.as_str(),
+            observation.comment.as_deref().unwrap_or_default(),
+            observation.source.as_str(),
+            observation.author.as_str(),
+            &observation.recorded_at.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    if let Some(path) = output {
+        eprintln!("{} observation(s) written to {}", observations.len(), path.display());
+    }
+    Ok(())
+}
+
+/// Shortest password accepted.
+const MIN_PASSWORD_CHARS: usize = 8;
+
+pub async fn add_user(
+    settings: &Settings,
+    username: String,
+    role: &str,
+    agency: String,
+    unit: Option<String>,
+    domain: Option<String>,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role).map_err(anyhow::Error::msg)?;
+    let store = open_store(&settings.database_url, false).await?;
+    if !store.agencies().await?.iter().any(|known| known.code == agency) {
+        bail!("unknown agency `{agency}` (import agencies first)");
+    }
+    if let Some(unit) = &unit
+        && !store.units().await?.iter().any(|known| &known.code == unit)
+    {
+        bail!("unknown unit `{unit}`");
+    }
+    if let Some(domain) = &domain
+        && !store.domains().await?.iter().any(|known| &known.code == domain)
+    {
+        bail!("unknown domain `{domain}`");
+    }
+    let password = read_password()?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+    }
+    let hash = vantage_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let user = User { username, role, agency, unit, domain };
+    store.add_user(&user, &hash, jiff::Timestamp::now()).await?;
+    println!("user {} added with role {}", user.username, user.role);
+    Ok(())
+}
+
+/// Prompts twice on a terminal; otherwise takes the first line of standard input, so scripts can pipe it.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat the password: ")?;
+        if first != second {
+            bail!("the passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_hidden_in_messages() {
+        assert_eq!(super::redact("postgres://app:secret@db/vantage"), "postgres://app:***@db/vantage");
+        assert_eq!(super::redact("postgres://app@db/vantage"), "postgres://app@db/vantage");
+        assert_eq!(super::redact("sqlite:./vantage-data/vantage.db"), "sqlite:./vantage-data/vantage.db");
+    }
+}

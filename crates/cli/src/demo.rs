@@ -1,0 +1,86 @@
+//! `vantage demo`: the demo province (the new Lâm Đồng) loaded into an embedded database, then served.
+//!
+//! The reference files are compiled into the binary, so the demo works from any directory. They go through
+//! the same importers as a user's files; the values are generated deterministically (vantage-demo) and
+//! written through the store's batch path.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use jiff::civil::date;
+use vantage_demo::DemoOptions;
+use vantage_ingest::{ImportKind, ImportOptions};
+use vantage_model::unit::{UnitLevel, UnitRegistry};
+use vantage_store::Store;
+
+use crate::commands::{open_store, serve_store};
+use crate::settings::Settings;
+
+/// The demo's reference data, in import order (each kind refers only to kinds before it).
+const FILES: [(ImportKind, &str, &[u8]); 5] = [
+    (ImportKind::Domains, "domains.csv", include_bytes!("../../../data/demo/domains.csv")),
+    (ImportKind::Units, "units.csv", include_bytes!("../../../data/demo/units.csv")),
+    (ImportKind::Lineage, "lineage.csv", include_bytes!("../../../data/demo/lineage.csv")),
+    (ImportKind::Agencies, "agencies.csv", include_bytes!("../../../data/demo/agencies.csv")),
+    (ImportKind::Catalog, "catalog.csv", include_bytes!("../../../data/demo/catalog.csv")),
+];
+
+/// Observations per transaction while loading: large enough to amortise commits, small enough to keep
+/// memory flat.
+const BATCH: usize = 50_000;
+
+pub async fn run(data_dir: &Path, settings: &Settings) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let url = format!("sqlite:{}", data_dir.join("vantage.db").display());
+    let store = open_store(&url, true).await?;
+    if store.count_observations().await? > 0 {
+        println!("Reusing the demo database in {}", data_dir.display());
+    } else {
+        load(&store, settings).await?;
+    }
+    let settings = Settings { database_url: url, ..settings.clone() };
+    serve_store(store, &settings).await
+}
+
+/// Loads the reference files and generated values into an empty store.
+pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let now = jiff::Timestamp::now();
+    for (kind, name, bytes) in FILES {
+        let options = ImportOptions { accept_valid: false, author: "demo".into(), source: format!("demo:{name}"), now };
+        vantage_ingest::import_csv(store, kind, bytes, &options)
+            .await
+            .with_context(|| format!("the demo's {name} does not import"))?;
+    }
+    let registry = UnitRegistry::new(store.units().await?, store.lineage().await?).map_err(|errors| {
+        anyhow::anyhow!("the demo's units are inconsistent: {}", errors[0])
+    })?;
+    let indicators = store.indicators().await?;
+    let today = settings.today();
+    if today < date(2025, 7, 1) {
+        bail!("the demo needs today ({today}) to be after the July 2025 reorganisation");
+    }
+    let options = DemoOptions {
+        start: date(2023, 1, 1),
+        daily_commune_start: date(2023, 1, 1),
+        today,
+        recorded_at: now,
+        seed: 2025_07_01,
+    };
+    let data = vantage_demo::generate(&registry, &indicators, &options);
+    store.write_targets(&data.targets).await?;
+    for batch in data.observations.chunks(BATCH) {
+        store.write_observations(batch).await?;
+    }
+    let communes = registry.as_of(today).iter().filter(|unit| unit.level == UnitLevel::Commune).count();
+    let domains = store.domains().await?.len();
+    println!(
+        "Loaded the demo province Lâm Đồng in {:.1} s: {communes} communes today, {} indicators in {domains} domains, {} values, {} targets",
+        started.elapsed().as_secs_f64(),
+        indicators.len(),
+        data.observations.len(),
+        data.targets.len(),
+    );
+    Ok(())
+}

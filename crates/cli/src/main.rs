@@ -1,0 +1,178 @@
+//! `vantage`: one binary to serve the operations centre, load the demo province, import and export data and
+//! manage users.
+
+mod commands;
+mod demo;
+mod settings;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::settings::{FileSettings, Given, Settings};
+
+#[derive(Parser)]
+#[command(name = "vantage", version, about = "Vantage, an open Intelligent Operations Center")]
+struct Cli {
+    /// Config file (TOML) with database_url, listen and time_zone; the environment and flags override it.
+    #[arg(long, global = true, env = "VANTAGE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Time zone of the deployment, for "today" and reporting periods.
+    #[arg(long, global = true, env = "VANTAGE_TIME_ZONE", value_name = "ZONE")]
+    time_zone: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Database {
+    /// sqlite:PATH (embedded, the default: sqlite:./vantage-data/vantage.db) or postgres://USER@HOST/DB.
+    #[arg(long, env = "VANTAGE_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args)]
+struct Listen {
+    /// Address and port to serve on (default 127.0.0.1:8080).
+    #[arg(long, env = "VANTAGE_LISTEN", value_name = "ADDR:PORT")]
+    listen: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (or reuse) a data directory with the demo province loaded, and serve it.
+    Demo {
+        /// Where the demo database lives; created if missing, reused if it holds the demo already.
+        #[arg(long, default_value = "./vantage-data", value_name = "DIR")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        listen: Listen,
+    },
+    /// Serve an existing database.
+    Serve {
+        #[command(flatten)]
+        database: Database,
+        #[command(flatten)]
+        listen: Listen,
+    },
+    /// Import a CSV file: domains, agencies, units, lineage, catalog, targets or observations.
+    Import {
+        /// What the file holds.
+        #[arg(value_parser = ["domains", "agencies", "units", "lineage", "catalog", "targets", "observations"])]
+        kind: String,
+        file: PathBuf,
+        /// Apply the valid rows of a file with bad ones; the bad ones are written, with their reasons, to
+        /// --rejected.
+        #[arg(long)]
+        accept_valid: bool,
+        /// Where rejected rows go with --accept-valid (default: FILE.rejected.csv beside the file).
+        #[arg(long, value_name = "FILE", requires = "accept_valid")]
+        rejected: Option<PathBuf>,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Export data as CSV.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// Current values (one row per indicator, unit and period), in the format `import observations` reads.
+    Observations {
+        #[arg(long)]
+        indicator: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only periods ending on or after this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: Option<jiff::civil::Date>,
+        /// Only periods ending on or before this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        to: Option<jiff::civil::Date>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user. The password is read from standard input, or prompted for on a terminal.
+    Add {
+        name: String,
+        /// admin, leader, operator, data_owner or viewer.
+        #[arg(long)]
+        role: String,
+        /// Code of the agency the user belongs to.
+        #[arg(long)]
+        agency: String,
+        /// Limit the grant to this unit's subtree.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Limit the grant to this domain.
+        #[arg(long)]
+        domain: Option<String>,
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+fn settings(cli_config: Option<&PathBuf>, time_zone: Option<String>, database_url: Option<String>, listen: Option<String>) -> anyhow::Result<Settings> {
+    let file = FileSettings::load(cli_config.map(PathBuf::as_path))?;
+    Settings::resolve(Given { database_url, listen, time_zone }, file)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VANTAGE_LOG").unwrap_or_else(|_| "warn,vantage=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config.as_ref();
+    match cli.command {
+        Command::Demo { data_dir, listen } => {
+            let settings = settings(config, cli.time_zone, None, listen.listen)?;
+            demo::run(&data_dir, &settings).await
+        }
+        Command::Serve { database, listen } => {
+            let settings = settings(config, cli.time_zone, database.database_url, listen.listen)?;
+            commands::serve(&settings).await
+        }
+        Command::Import { kind, file, accept_valid, rejected, database } => {
+            let settings = settings(config, cli.time_zone, database.database_url, None)?;
+            commands::import(&settings, &kind, &file, accept_valid, rejected).await
+        }
+        Command::Export { what: Export::Observations { indicator, unit, from, to, output, database } } => {
+            let settings = settings(config, cli.time_zone, database.database_url, None)?;
+            let filter = vantage_store::ObservationFilter { indicator, unit, from, to };
+            commands::export_observations(&settings, filter, output).await
+        }
+        Command::User { action: UserAction::Add { name, role, agency, unit, domain, database } } => {
+            let settings = settings(config, cli.time_zone, database.database_url, None)?;
+            commands::add_user(&settings, name, &role, agency, unit, domain).await
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! The importers on real files: the demo province loads, bad rows are reported with row, column and reason,
+//! nothing valid is lost, and re-importing changes nothing. Runs on every available backend.
+
+use vantage_ingest::{FileError, ImportError, ImportKind, ImportOptions, import_csv};
+use vantage_store::testing::TestDatabase;
+use vantage_store::{Store, WriteCounts};
+
+fn options(accept_valid: bool) -> ImportOptions {
+    ImportOptions {
+        accept_valid,
+        author: "tester".into(),
+        source: "import:test.csv".into(),
+        now: jiff::Timestamp::from_millisecond(1_763_000_000_000).unwrap(),
+    }
+}
+
+const DEMO: [(ImportKind, &str); 5] = [
+    (
+        ImportKind::Domains,
+        include_str!("../../../data/demo/domains.csv"),
+    ),
+    (
+        ImportKind::Units,
+        include_str!("../../../data/demo/units.csv"),
+    ),
+    (
+        ImportKind::Lineage,
+        include_str!("../../../data/demo/lineage.csv"),
+    ),
+    (
+        ImportKind::Agencies,
+        include_str!("../../../data/demo/agencies.csv"),
+    ),
+    (
+        ImportKind::Catalog,
+        include_str!("../../../data/demo/catalog.csv"),
+    ),
+];
+
+async fn load_demo_reference(store: &Store) -> Vec<WriteCounts> {
+    let mut counts = Vec::new();
+    for (kind, text) in DEMO {
+        let outcome = import_csv(store, kind, text.as_bytes(), &options(false)).await;
+        counts.push(
+            outcome
+                .unwrap_or_else(|error| match error {
+                    ImportError::Refused(rejected) => panic!("{kind:?}:\n{rejected}"),
+                    other => panic!("{kind:?}: {other}"),
+                })
+                .counts,
+        );
+    }
+    counts
+}
+
+/// Imports `text` as `kind` and returns the `(row, column)` of each error of a refused file.
+async fn refused(store: &Store, kind: ImportKind, text: &str) -> Vec<(usize, String, String)> {
+    match import_csv(store, kind, text.as_bytes(), &options(false)).await {
+        Err(ImportError::Refused(rejected)) => rejected
+            .errors
+            .into_iter()
+            .map(|error| (error.row, error.column, error.reason))
+            .collect(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+macro_rules! on_every_backend {
+    ($name:ident, |$store:ident| $body:block) => {
+        #[tokio::test]
+        async fn $name() {
+            for database in TestDatabase::all().await {
+                {
+                    let $store = &database.store;
+                    load_demo_reference($store).await;
+                    async $body.await;
+                }
+                database.drop_database().await;
+            }
+        }
+    };
+}
+
+#[tokio::test]
+async fn the_demo_reference_data_imports_and_reimports_unchanged() {
+    for database in TestDatabase::all().await {
+        let store = &database.store;
+        let first = load_demo_reference(store).await;
+        assert_eq!(first[0].created, 23, "domains");
+        assert_eq!(first[1].created, 485, "units");
+        // 330 commune rows plus the derived district and province edges.
+        assert!(first[2].created > 330, "lineage: {:?}", first[2]);
+        assert_eq!(first[3].created, 148, "agencies");
+        assert_eq!(first[4].created, 440, "indicators");
+        for counts in load_demo_reference(store).await {
+            assert_eq!(counts.created + counts.updated, 0, "{counts:?}");
+        }
+        let lineage = store.lineage().await.unwrap();
+        for old in ["68", "67", "60"] {
+            assert!(
+                lineage
+                    .iter()
+                    .any(|edge| edge.old_code == old && edge.new_code == "68"),
+                "{old} -> 68"
+            );
+        }
+        let indicators = store.indicators().await.unwrap();
+        let revenue = indicators
+            .iter()
+            .find(|i| i.code == "BUD.REVENUE_ESTIMATE_RATE")
+            .unwrap();
+        assert_eq!(
+            revenue.owner_agency, "STC",
+            "owner named in the catalogue resolves to the agency code"
+        );
+        database.drop_database().await;
+    }
+}
+
+on_every_backend!(
+    bad_observation_rows_are_all_reported_and_nothing_is_written,
+    |store| {
+        let file = "indicator,unit,period,value,comment\n\
+        BUD.REVENUE_TOTAL,68,202510,1234.5,ok\n\
+        BUD.REVENUE_TOTAL,68,202510,99,same cell again\n\
+        NO.SUCH,68,202510,1,\n\
+        BUD.REVENUE_TOTAL,68,2025Q3,1,\n\
+        BUD.REVENUE_TOTAL,99999,202510,1,\n\
+        BUD.REVENUE_TOTAL,68,202510x,abc,\n\
+        BUD.REVENUE_ESTIMATE_RATE,68,202510,95,\n\
+        BUD.REVENUE_TOTAL,68,202410,1,\n";
+        let errors = refused(store, ImportKind::Observations, file).await;
+        let places: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|(row, column, _)| (*row, column.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            vec![
+                (3, "period"),
+                (4, "indicator"),
+                (5, "period"),
+                (6, "unit"),
+                (7, "period"),
+                (7, "value"),
+                (8, "indicator")
+            ],
+            "{errors:#?}"
+        );
+        assert!(errors[0].2.contains("repeats row 2"));
+        assert!(errors[2].2.contains("reported per month"));
+        assert!(errors[3].2.contains("no unit `99999`"));
+        assert!(errors[6].2.contains("computed from its formula"));
+        assert_eq!(
+            store.count_observations().await.unwrap(),
+            0,
+            "a refused file writes nothing"
+        );
+    }
+);
+
+on_every_backend!(
+    accept_valid_applies_the_good_rows_and_returns_the_bad_ones,
+    |store| {
+        let file = "indicator,unit,period,value\n\
+        BUD.REVENUE_TOTAL,68,202510,1234.5\n\
+        BUD.REVENUE_TOTAL,68,202511,not-a-number\n\
+        BUD.REVENUE_TOTAL,68,202409,800\n";
+        let outcome = import_csv(
+            store,
+            ImportKind::Observations,
+            file.as_bytes(),
+            &options(true),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            outcome.counts,
+            WriteCounts {
+                created: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+        assert_eq!(outcome.rejected.rejected_rows(), 1);
+        let csv = outcome.rejected.to_csv();
+        assert!(
+            csv.starts_with("_row,_errors,indicator,unit,period,value\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("3,\"value: `not-a-number` is not a number"),
+            "{csv}"
+        );
+        // The 2024 value went to the old province 68, the 2025 one to the new: one code, resolved by date.
+        let again = import_csv(
+            store,
+            ImportKind::Observations,
+            file.as_bytes(),
+            &options(true),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            again.counts,
+            WriteCounts {
+                created: 0,
+                updated: 0,
+                unchanged: 2
+            }
+        );
+    }
+);
+
+on_every_backend!(a_changed_value_is_a_new_revision, |store| {
+    let first = "indicator,unit,period,value\nBUD.REVENUE_TOTAL,68,202510,1000\n";
+    let second =
+        "indicator,unit,period,value,comment\nBUD.REVENUE_TOTAL,68,202510,1100,corrected\n";
+    import_csv(
+        store,
+        ImportKind::Observations,
+        first.as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    let outcome = import_csv(
+        store,
+        ImportKind::Observations,
+        second.as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.counts.updated, 1);
+    let key = store.observations(&Default::default()).await.unwrap()[0]
+        .key
+        .clone();
+    let history = store.observation_history(&key).await.unwrap();
+    assert_eq!(
+        history.iter().map(|o| o.value).collect::<Vec<_>>(),
+        vec![1000.0, 1100.0]
+    );
+});
+
+on_every_backend!(targets_are_checked, |store| {
+    let file = "indicator,unit,period,kind,value,value_max,source_document\n\
+        BUD.REVENUE_TOTAL,68,2026,at_least,15000,,NQ HĐND 2025\n\
+        BUD.REVENUE_TOTAL,68,2026,range,15000,,\n\
+        BUD.REVENUE_TOTAL,68,20260101,at_least,1,,\n\
+        BUD.REVENUE_ESTIMATE_RATE,68,2026,at_least,100,,\n";
+    let errors = refused(store, ImportKind::Targets, file).await;
+    assert_eq!(
+        errors
+            .iter()
+            .map(|(row, column, _)| (*row, column.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(3, "kind"), (4, "period")]
+    );
+    let good = "indicator,unit,period,kind,value,value_max,source_document\n\
+        BUD.REVENUE_TOTAL,68,2026,at_least,15000,,NQ HĐND 2025\n\
+        BUD.REVENUE_ESTIMATE_RATE,68,2026,range,95,105,\n";
+    let outcome = import_csv(store, ImportKind::Targets, good.as_bytes(), &options(false))
+        .await
+        .unwrap();
+    assert_eq!(outcome.counts.created, 2);
+});
+
+on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
+    let units = "code,name,level,parent_code,kind,valid_from\n\
+        99001,Xã Mới,commune,68,xã,2026-01-01\n\
+        99002,Xã Lạ,village,68,xã,\n\
+        99003,Xã Mồ Côi,commune,4242,xã,2026-01-01\n\
+        99004,Xã Ngày Sai,commune,68,xã,2026-13-01\n";
+    let errors = refused(store, ImportKind::Units, units).await;
+    assert_eq!(
+        errors
+            .iter()
+            .map(|(row, column, _)| (*row, column.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(3, "level"), (4, "code"), (5, "valid_from")]
+    );
+    assert!(
+        errors[1].2.contains("parent 4242 does not exist"),
+        "{}",
+        errors[1].2
+    );
+
+    let catalog = "code,name_vi,name_en,domain,unit,frequency,time_aggregation,space_aggregation,polarity,cumulative,levels,owner_agency,formula\n\
+        NEW.RATE,Tỷ lệ,Rate,BUD,%,month,none,formula,higher_better,no,province,STC,100 * NEW.X / BUD.REVENUE_TOTAL\n\
+        NEW.Y,Y,Y,NOPE,%,fortnight,none,none,higher_better,maybe,province,Sở Không Có,\n";
+    let errors = refused(store, ImportKind::Catalog, catalog).await;
+    let places: Vec<(usize, &str)> = errors
+        .iter()
+        .map(|(row, column, _)| (*row, column.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        vec![(2, "formula"), (3, "frequency"), (3, "cumulative")],
+        "{errors:#?}"
+    );
+});
+
+#[tokio::test]
+async fn unusable_files_are_refused_before_any_row() {
+    let database = TestDatabase::sqlite().await;
+    let store = &database.store;
+    let cases: [(&str, fn(&FileError) -> bool); 4] = [
+        ("", |e| matches!(e, FileError::Empty { .. })),
+        (
+            "indicator,unit,period\n",
+            |e| matches!(e, FileError::MissingColumns { missing } if missing == "value"),
+        ),
+        ("indicator,unit,period,value\n\n", |e| {
+            matches!(e, FileError::NoRows)
+        }),
+        (
+            "indicator,unit,unit,period,value\nA,1,1,2026,1\n",
+            |e| matches!(e, FileError::DuplicateColumn(c) if c == "unit"),
+        ),
+    ];
+    for (text, expected) in cases {
+        match import_csv(
+            store,
+            ImportKind::Observations,
+            text.as_bytes(),
+            &options(false),
+        )
+        .await
+        {
+            Err(ImportError::File(error)) => assert!(expected(&error), "{text:?}: {error}"),
+            other => panic!("{text:?}: expected a file error, got {other:?}"),
+        }
+    }
+    database.drop_database().await;
+}
