@@ -1,0 +1,322 @@
+//! The API through real HTTP: a server on a free port over a store holding the demo province's reference
+//! data, on every available backend.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use vantage_ingest::{ImportKind, ImportOptions, import_csv};
+use vantage_server::AppState;
+use vantage_store::testing::TestDatabase;
+
+struct Response {
+    status: u16,
+    content_type: String,
+    body: Value,
+}
+
+/// A minimal HTTP/1.1 GET, enough to test the API without a client library.
+async fn get(address: std::net::SocketAddr, path: &str) -> Response {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    Response {
+        status,
+        content_type,
+        body,
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+async fn start(database: &TestDatabase) -> std::net::SocketAddr {
+    let store = vantage_store::Store::open(&database.url).await.unwrap();
+    let now = jiff::Timestamp::now();
+    let files = [
+        (
+            ImportKind::Domains,
+            include_str!("../../../data/demo/domains.csv"),
+        ),
+        (
+            ImportKind::Units,
+            include_str!("../../../data/demo/units.csv"),
+        ),
+        (
+            ImportKind::Lineage,
+            include_str!("../../../data/demo/lineage.csv"),
+        ),
+        (
+            ImportKind::Agencies,
+            include_str!("../../../data/demo/agencies.csv"),
+        ),
+        (
+            ImportKind::Catalog,
+            include_str!("../../../data/demo/catalog.csv"),
+        ),
+    ];
+    for (kind, text) in files {
+        let options = ImportOptions {
+            accept_valid: false,
+            author: "test".into(),
+            source: "test".into(),
+            now,
+        };
+        import_csv(&store, kind, text.as_bytes(), &options)
+            .await
+            .unwrap();
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let state = AppState {
+        store: Arc::new(store),
+        time_zone: jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
+    };
+    tokio::spawn(vantage_server::serve(listener, state));
+    address
+}
+
+fn codes(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_api_answers_over_http() {
+    for database in TestDatabase::all().await {
+        let server = start(&database).await;
+        check_system(server, database.backend_name).await;
+        check_units(server).await;
+        check_indicators(server).await;
+        check_openapi(server).await;
+        database.drop_database().await;
+    }
+}
+
+async fn check_system(server: std::net::SocketAddr, backend: &str) {
+    let health = get(server, "/api/v1/health").await;
+    assert_eq!(
+        (health.status, health.body.clone()),
+        (200, serde_json::json!({"status": "ok"}))
+    );
+    let ready = get(server, "/api/v1/ready").await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.body["storage"], backend);
+    let page = get(server, "/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
+}
+
+async fn check_units(server: std::net::SocketAddr) {
+    let communes = get(server, "/api/v1/units?level=commune&limit=1000").await;
+    assert_eq!(communes.status, 200);
+    assert_eq!(codes(&communes.body).len(), 124);
+    assert!(
+        communes.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|unit| unit["parent"] == "68")
+    );
+
+    let before = get(server, "/api/v1/units?level=province&as_of=2025-06-30").await;
+    assert_eq!(codes(&before.body), vec!["60", "67", "68"]);
+    let old_communes = get(
+        server,
+        "/api/v1/units?level=commune&as_of=2025-06-30&limit=1000",
+    )
+    .await;
+    assert_eq!(codes(&old_communes.body).len(), 329);
+
+    // Paging through the children of the province visits each exactly once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/api/v1/units?parent=68&limit=50&cursor={cursor}"),
+            None => "/api/v1/units?parent=68&limit=50".to_owned(),
+        };
+        let page = get(server, &path).await;
+        seen.extend(codes(&page.body));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.replace(':', "%3A")),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (124, 124));
+
+    let province = get(server, "/api/v1/units/68").await;
+    assert_eq!(province.status, 200);
+    assert_eq!(province.body["record"]["valid_from"], "2025-07-01");
+    assert_eq!(province.body["history"].as_array().unwrap().len(), 2);
+    assert_eq!(province.body["children"], 124);
+    let mut predecessors: Vec<&str> = province.body["predecessors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["old_code"].as_str().unwrap())
+        .collect();
+    predecessors.sort();
+    assert_eq!(predecessors, vec!["60", "67", "68"]);
+
+    let retired = get(server, "/api/v1/units/67").await;
+    assert_eq!(retired.body["record"]["valid_to"], "2025-07-01");
+    assert_eq!(retired.body["successors"][0]["new_code"], "68");
+    let old_68 = get(server, "/api/v1/units/68?as_of=2024-01-01").await;
+    assert_eq!(old_68.body["record"]["valid_to"], "2025-07-01");
+    assert_eq!(old_68.body["children"], 10);
+
+    let missing = get(server, "/api/v1/units/99999").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.content_type, "application/problem+json");
+    assert_eq!(missing.body["type"], "urn:vantage:problem:not-found");
+    let bad = get(server, "/api/v1/units?level=village").await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["type"], "urn:vantage:problem:invalid-parameter");
+    assert!(bad.body["detail"].as_str().unwrap().starts_with("level:"));
+    assert_eq!(
+        get(server, "/api/v1/units?as_of=2025-13-01").await.status,
+        400
+    );
+}
+
+async fn check_indicators(server: std::net::SocketAddr) {
+    let all = get(server, "/api/v1/indicators?limit=1000").await;
+    let items = all.body["items"].as_array().unwrap();
+    assert!(items.len() >= 283);
+    let domains: std::collections::BTreeSet<&str> = items
+        .iter()
+        .map(|i| i["domain"].as_str().unwrap())
+        .collect();
+    assert!(domains.len() >= 20);
+
+    let found = get(server, "/api/v1/indicators?q=ngan%20sach&limit=1000").await;
+    let names: Vec<&str> = found.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name_vi"].as_str().unwrap())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(
+        names
+            .iter()
+            .all(|name| name.to_lowercase().contains("ngân sách")),
+        "{names:?}"
+    );
+    let accented = get(
+        server,
+        "/api/v1/indicators?q=ng%C3%A2n%20s%C3%A1ch&limit=1000",
+    )
+    .await;
+    assert_eq!(codes(&accented.body), codes(&found.body));
+
+    let budget = get(server, "/api/v1/indicators?domain=BUD&limit=1000").await;
+    assert!(
+        budget.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["domain"] == "BUD")
+    );
+    let page = get(server, "/api/v1/indicators?limit=10").await;
+    assert_eq!(codes(&page.body).len(), 10);
+    let next = page.body["next_cursor"].as_str().unwrap();
+    let second = get(
+        server,
+        &format!("/api/v1/indicators?limit=10&cursor={next}"),
+    )
+    .await;
+    assert!(codes(&second.body)[0].as_str() > next);
+
+    let one = get(server, "/api/v1/indicators/BUD.REVENUE_ESTIMATE_RATE").await;
+    assert_eq!(one.status, 200);
+    assert_eq!(
+        one.body["formula"],
+        "100 * BUD.REVENUE_TOTAL / BUD.REVENUE_ESTIMATE"
+    );
+    assert_eq!(one.body["owner_agency"], "STC");
+    assert_eq!(get(server, "/api/v1/indicators/NOPE").await.status, 404);
+    assert_eq!(get(server, "/api/v1/indicators?limit=0").await.status, 400);
+}
+
+async fn check_openapi(server: std::net::SocketAddr) {
+    let document = get(server, "/api/v1/openapi.json").await;
+    assert_eq!(document.status, 200);
+    assert!(
+        document.body["openapi"]
+            .as_str()
+            .unwrap()
+            .starts_with("3.1")
+    );
+    let paths: Vec<&String> = document.body["paths"].as_object().unwrap().keys().collect();
+    for path in [
+        "/api/v1/health",
+        "/api/v1/ready",
+        "/api/v1/units",
+        "/api/v1/units/{code}",
+        "/api/v1/indicators",
+        "/api/v1/indicators/{code}",
+    ] {
+        assert!(
+            paths.iter().any(|p| *p == path),
+            "{path} is missing from {paths:?}"
+        );
+    }
+}
+
+/// The committed docs/openapi.json must match the code. Regenerate it with
+/// `VANTAGE_UPDATE_OPENAPI=1 cargo test -p vantage-server --test api`.
+#[test]
+fn the_committed_openapi_document_is_current() {
+    let (_, document) = vantage_server::api();
+    let generated = serde_json::to_string_pretty(&document).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    if std::env::var_os("VANTAGE_UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json is out of date: run VANTAGE_UPDATE_OPENAPI=1 cargo test -p vantage-server --test api"
+    );
+}
