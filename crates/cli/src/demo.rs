@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use jiff::civil::date;
+use jiff::civil::Date;
 use vantage_demo::DemoOptions;
 use vantage_ingest::{ImportKind, ImportOptions};
 use vantage_model::unit::{UnitLevel, UnitRegistry};
@@ -30,21 +30,21 @@ const FILES: [(ImportKind, &str, &[u8]); 5] = [
 /// memory flat.
 const BATCH: usize = 50_000;
 
-pub async fn run(data_dir: &Path, settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(data_dir: &Path, since: Date, settings: &Settings) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let url = format!("sqlite:{}", data_dir.join("vantage.db").display());
     let store = open_store(&url, true).await?;
     if store.count_observations().await? > 0 {
         println!("Reusing the demo database in {}", data_dir.display());
     } else {
-        load(&store, settings).await?;
+        load(&store, since, settings).await?;
     }
     let settings = Settings { database_url: url, ..settings.clone() };
     serve_store(store, &settings).await
 }
 
 /// Loads the reference files and generated values into an empty store.
-pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+pub async fn load(store: &Store, since: Date, settings: &Settings) -> anyhow::Result<()> {
     let started = Instant::now();
     let now = jiff::Timestamp::now();
     for (kind, name, bytes) in FILES {
@@ -58,12 +58,12 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<()> {
     })?;
     let indicators = store.indicators().await?;
     let today = settings.today();
-    if today < date(2025, 7, 1) {
-        bail!("the demo needs today ({today}) to be after the July 2025 reorganisation");
+    if since > today {
+        bail!("--since {since} is after today ({today})");
     }
     let options = DemoOptions {
-        start: date(2023, 1, 1),
-        daily_commune_start: date(2023, 1, 1),
+        start: since,
+        daily_commune_start: since,
         today,
         recorded_at: now,
         seed: 2025_07_01,

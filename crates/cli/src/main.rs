@@ -45,6 +45,9 @@ enum Command {
         /// Where the demo database lives; created if missing, reused if it holds the demo already.
         #[arg(long, default_value = "./vantage-data", value_name = "DIR")]
         data_dir: PathBuf,
+        /// First day of generated history, when the directory is new.
+        #[arg(long, default_value = "2023-01-01", value_name = "DATE")]
+        since: jiff::civil::Date,
         #[command(flatten)]
         listen: Listen,
     },
@@ -153,9 +156,9 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config.as_ref();
     match cli.command {
-        Command::Demo { data_dir, listen } => {
+        Command::Demo { data_dir, since, listen } => {
             let settings = settings(config, cli.time_zone, None, listen.listen)?;
-            demo::run(&data_dir, &settings).await
+            demo::run(&data_dir, since, &settings).await
         }
         Command::Serve { database, listen } => {
             let settings = settings(config, cli.time_zone, database.database_url, listen.listen)?;

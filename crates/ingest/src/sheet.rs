@@ -232,3 +232,47 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
     text.parse::<jiff::civil::Date>()
         .map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn reading_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = Sheet::read(&bytes, &["a", "b"]);
+        }
+
+        #[test]
+        fn every_non_empty_row_is_kept_with_its_spreadsheet_number(
+            rows in proptest::collection::vec(("[a-zA-Zà-ỹ0-9 .,\"]{0,12}", "[0-9]{0,6}"), 1..40)
+        ) {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["a", "b"]).unwrap();
+            for (a, b) in &rows {
+                writer.write_record([a, b]).unwrap();
+            }
+            let bytes = writer.into_inner().unwrap();
+            let expected: Vec<(usize, Vec<String>)> = rows
+                .iter()
+                .enumerate()
+                .map(|(index, (a, b))| (index + 2, vec![a.trim().to_owned(), b.trim().to_owned()]))
+                .filter(|(_, fields)| fields.iter().any(|field| !field.is_empty()))
+                .collect();
+            match Sheet::read(&bytes, &["a", "b"]) {
+                Ok(sheet) => prop_assert_eq!(sheet.rows, expected),
+                Err(FileError::NoRows) => prop_assert!(expected.is_empty()),
+                Err(other) => prop_assert!(false, "unexpected {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let sheet = Sheet::read("\u{feff}a,b\n1,2\n".as_bytes(), &["a", "b"]).unwrap();
+        assert_eq!(sheet.columns["a"], 0);
+        assert_eq!(sheet.rows, vec![(2, vec!["1".to_owned(), "2".to_owned()])]);
+    }
+}
