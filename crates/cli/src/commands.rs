@@ -15,15 +15,29 @@ use crate::settings::Settings;
 /// since serving an empty database by mistake would look like lost data.
 pub async fn open_store(url: &str, create: bool) -> anyhow::Result<Store> {
     if let Some(path) = url.strip_prefix("sqlite:") {
-        let path = Path::new(path.split('?').next().unwrap_or(path).trim_start_matches("//"));
+        let path = Path::new(
+            path.split('?')
+                .next()
+                .unwrap_or(path)
+                .trim_start_matches("//"),
+        );
         if !create && !path.exists() {
-            bail!("no database at {} (run `vantage demo`, or `vantage import` to create one)", path.display());
+            bail!(
+                "no database at {} (run `vantage demo`, or `vantage import` to create one)",
+                path.display()
+            );
         }
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
     }
-    Store::open(url).await.with_context(|| format!("cannot open the database {}", redact(url)))
+    Store::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(url)))
 }
 
 /// A database URL without its password, for messages.
@@ -51,9 +65,15 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
-    println!("Vantage is serving {} on http://{address}/  (Ctrl-C to stop)", redact(&settings.database_url));
+    println!(
+        "Vantage is serving {} on http://{address}/  (Ctrl-C to stop)",
+        redact(&settings.database_url)
+    );
     std::io::stdout().flush().ok();
-    let state = vantage_server::AppState { store: Arc::new(store), time_zone: settings.time_zone.clone() };
+    let state = vantage_server::AppState {
+        store: Arc::new(store),
+        time_zone: settings.time_zone.clone(),
+    };
     vantage_server::serve(listener, state).await?;
     Ok(())
 }
@@ -71,7 +91,11 @@ pub async fn import(
     let options = ImportOptions {
         accept_valid,
         author: std::env::var("USER").unwrap_or_else(|_| "cli".to_owned()),
-        source: format!("import:{}", file.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned())),
+        source: format!(
+            "import:{}",
+            file.file_name()
+                .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
+        ),
         now: jiff::Timestamp::now(),
     };
     let outcome = match vantage_ingest::import_csv(&store, kind, &bytes, &options).await {
@@ -84,7 +108,9 @@ pub async fn import(
                 rejected.rejected_rows()
             );
         }
-        Err(error) => return Err(error).with_context(|| format!("cannot import {}", file.display())),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot import {}", file.display()));
+        }
     };
     let counts = outcome.counts;
     println!(
@@ -100,9 +126,14 @@ pub async fn import(
             name.push(".rejected.csv");
             PathBuf::from(name)
         });
-        std::fs::write(&path, outcome.rejected.to_csv()).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, outcome.rejected.to_csv())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         eprint!("{}", outcome.rejected);
-        println!("{} row(s) rejected; written with their reasons to {}", outcome.rejected.rejected_rows(), path.display());
+        println!(
+            "{} row(s) rejected; written with their reasons to {}",
+            outcome.rejected.rejected_rows(),
+            path.display()
+        );
     }
     Ok(())
 }
@@ -115,11 +146,24 @@ pub async fn export_observations(
     let store = open_store(&settings.database_url, false).await?;
     let observations = store.observations(&filter).await?;
     let sink: Box<dyn Write> = match &output {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(sink));
-    writer.write_record(["indicator", "unit", "period", "value", "status", "comment", "source", "author", "recorded_at"])?;
+    writer.write_record([
+        "indicator",
+        "unit",
+        "period",
+        "value",
+        "status",
+        "comment",
+        "source",
+        "author",
+        "recorded_at",
+    ])?;
     for observation in &observations {
         writer.write_record([
             observation.key.indicator.as_str(),
@@ -135,7 +179,11 @@ pub async fn export_observations(
     }
     writer.flush()?;
     if let Some(path) = output {
-        eprintln!("{} observation(s) written to {}", observations.len(), path.display());
+        eprintln!(
+            "{} observation(s) written to {}",
+            observations.len(),
+            path.display()
+        );
     }
     Ok(())
 }
@@ -153,7 +201,12 @@ pub async fn add_user(
 ) -> anyhow::Result<()> {
     let role = Role::parse(role).map_err(anyhow::Error::msg)?;
     let store = open_store(&settings.database_url, false).await?;
-    if !store.agencies().await?.iter().any(|known| known.code == agency) {
+    if !store
+        .agencies()
+        .await?
+        .iter()
+        .any(|known| known.code == agency)
+    {
         bail!("unknown agency `{agency}` (import agencies first)");
     }
     if let Some(unit) = &unit
@@ -162,7 +215,11 @@ pub async fn add_user(
         bail!("unknown unit `{unit}`");
     }
     if let Some(domain) = &domain
-        && !store.domains().await?.iter().any(|known| &known.code == domain)
+        && !store
+            .domains()
+            .await?
+            .iter()
+            .any(|known| &known.code == domain)
     {
         bail!("unknown domain `{domain}`");
     }
@@ -171,7 +228,13 @@ pub async fn add_user(
         bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
     }
     let hash = vantage_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
-    let user = User { username, role, agency, unit, domain };
+    let user = User {
+        username,
+        role,
+        agency,
+        unit,
+        domain,
+    };
     store.add_user(&user, &hash, jiff::Timestamp::now()).await?;
     println!("user {} added with role {}", user.username, user.role);
     Ok(())
@@ -196,8 +259,17 @@ fn read_password() -> anyhow::Result<String> {
 mod tests {
     #[test]
     fn passwords_are_hidden_in_messages() {
-        assert_eq!(super::redact("postgres://app:secret@db/vantage"), "postgres://app:***@db/vantage");
-        assert_eq!(super::redact("postgres://app@db/vantage"), "postgres://app@db/vantage");
-        assert_eq!(super::redact("sqlite:./vantage-data/vantage.db"), "sqlite:./vantage-data/vantage.db");
+        assert_eq!(
+            super::redact("postgres://app:secret@db/vantage"),
+            "postgres://app:***@db/vantage"
+        );
+        assert_eq!(
+            super::redact("postgres://app@db/vantage"),
+            "postgres://app@db/vantage"
+        );
+        assert_eq!(
+            super::redact("sqlite:./vantage-data/vantage.db"),
+            "sqlite:./vantage-data/vantage.db"
+        );
     }
 }

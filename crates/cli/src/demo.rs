@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::civil::Date;
-use vantage_demo::DemoOptions;
+use vantage_demo::{DemoOptions, Generator};
 use vantage_ingest::{ImportKind, ImportOptions};
 use vantage_model::unit::{UnitLevel, UnitRegistry};
 use vantage_store::Store;
@@ -19,68 +19,119 @@ use crate::settings::Settings;
 
 /// The demo's reference data, in import order (each kind refers only to kinds before it).
 const FILES: [(ImportKind, &str, &[u8]); 5] = [
-    (ImportKind::Domains, "domains.csv", include_bytes!("../../../data/demo/domains.csv")),
-    (ImportKind::Units, "units.csv", include_bytes!("../../../data/demo/units.csv")),
-    (ImportKind::Lineage, "lineage.csv", include_bytes!("../../../data/demo/lineage.csv")),
-    (ImportKind::Agencies, "agencies.csv", include_bytes!("../../../data/demo/agencies.csv")),
-    (ImportKind::Catalog, "catalog.csv", include_bytes!("../../../data/demo/catalog.csv")),
+    (
+        ImportKind::Domains,
+        "domains.csv",
+        include_bytes!("../../../data/demo/domains.csv"),
+    ),
+    (
+        ImportKind::Units,
+        "units.csv",
+        include_bytes!("../../../data/demo/units.csv"),
+    ),
+    (
+        ImportKind::Lineage,
+        "lineage.csv",
+        include_bytes!("../../../data/demo/lineage.csv"),
+    ),
+    (
+        ImportKind::Agencies,
+        "agencies.csv",
+        include_bytes!("../../../data/demo/agencies.csv"),
+    ),
+    (
+        ImportKind::Catalog,
+        "catalog.csv",
+        include_bytes!("../../../data/demo/catalog.csv"),
+    ),
 ];
+
+/// How much history to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct History {
+    /// First day of generated values.
+    pub since: Date,
+    /// First day of daily values at commune level; `None` for half a year before today.
+    pub daily_since: Option<Date>,
+}
 
 /// Observations per transaction while loading: large enough to amortise commits, small enough to keep
 /// memory flat.
 const BATCH: usize = 50_000;
 
-pub async fn run(data_dir: &Path, since: Date, settings: &Settings) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+pub async fn run(data_dir: &Path, history: History, settings: &Settings) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let url = format!("sqlite:{}", data_dir.join("vantage.db").display());
     let store = open_store(&url, true).await?;
     if store.count_observations().await? > 0 {
         println!("Reusing the demo database in {}", data_dir.display());
     } else {
-        load(&store, since, settings).await?;
+        load(&store, history, settings).await?;
     }
-    let settings = Settings { database_url: url, ..settings.clone() };
+    let settings = Settings {
+        database_url: url,
+        ..settings.clone()
+    };
     serve_store(store, &settings).await
 }
 
 /// Loads the reference files and generated values into an empty store.
-pub async fn load(store: &Store, since: Date, settings: &Settings) -> anyhow::Result<()> {
+pub async fn load(store: &Store, history: History, settings: &Settings) -> anyhow::Result<()> {
     let started = Instant::now();
     let now = jiff::Timestamp::now();
     for (kind, name, bytes) in FILES {
-        let options = ImportOptions { accept_valid: false, author: "demo".into(), source: format!("demo:{name}"), now };
+        let options = ImportOptions {
+            accept_valid: false,
+            author: "demo".into(),
+            source: format!("demo:{name}"),
+            now,
+        };
         vantage_ingest::import_csv(store, kind, bytes, &options)
             .await
             .with_context(|| format!("the demo's {name} does not import"))?;
     }
-    let registry = UnitRegistry::new(store.units().await?, store.lineage().await?).map_err(|errors| {
-        anyhow::anyhow!("the demo's units are inconsistent: {}", errors[0])
-    })?;
+    let registry = UnitRegistry::new(store.units().await?, store.lineage().await?)
+        .map_err(|errors| anyhow::anyhow!("the demo's units are inconsistent: {}", errors[0]))?;
     let indicators = store.indicators().await?;
     let today = settings.today();
-    if since > today {
-        bail!("--since {since} is after today ({today})");
+    if history.since > today {
+        bail!("--since {} is after today ({today})", history.since);
     }
+    let half_a_year_ago = today.checked_sub(jiff::Span::new().days(183))?;
     let options = DemoOptions {
-        start: since,
-        daily_commune_start: since,
+        start: history.since,
+        daily_commune_start: history
+            .daily_since
+            .unwrap_or(half_a_year_ago)
+            .max(history.since),
         today,
         recorded_at: now,
-        seed: 2025_07_01,
+        // Any fixed number: the same seed gives every user the same demo.
+        seed: 20250701,
     };
-    let data = vantage_demo::generate(&registry, &indicators, &options);
-    store.write_targets(&data.targets).await?;
-    for batch in data.observations.chunks(BATCH) {
-        store.write_observations(batch).await?;
+    let generator = Generator::new(&registry, &indicators, &options);
+    let targets = generator.targets();
+    store.write_targets(&targets).await?;
+    let mut values = 0;
+    for index in 0..indicators.len() {
+        let observations = generator.observations(index);
+        for batch in observations.chunks(BATCH) {
+            store.write_observations(batch).await?;
+        }
+        values += observations.len();
     }
-    let communes = registry.as_of(today).iter().filter(|unit| unit.level == UnitLevel::Commune).count();
+    let communes = registry
+        .as_of(today)
+        .iter()
+        .filter(|unit| unit.level == UnitLevel::Commune)
+        .count();
     let domains = store.domains().await?.len();
     println!(
-        "Loaded the demo province Lâm Đồng in {:.1} s: {communes} communes today, {} indicators in {domains} domains, {} values, {} targets",
+        "Loaded the demo province Lâm Đồng in {:.1} s: {communes} communes today, {} indicators in {domains} domains, {values} values, {} targets",
         started.elapsed().as_secs_f64(),
         indicators.len(),
-        data.observations.len(),
-        data.targets.len(),
+        targets.len(),
     );
     Ok(())
 }

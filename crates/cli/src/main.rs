@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::settings::{FileSettings, Given, Settings};
 
 #[derive(Parser)]
-#[command(name = "vantage", version, about = "Vantage, an open Intelligent Operations Center")]
+#[command(
+    name = "vantage",
+    version,
+    about = "Vantage, an open Intelligent Operations Center"
+)]
 struct Cli {
     /// Config file (TOML) with database_url, listen and time_zone; the environment and flags override it.
     #[arg(long, global = true, env = "VANTAGE_CONFIG", value_name = "FILE")]
@@ -48,6 +52,10 @@ enum Command {
         /// First day of generated history, when the directory is new.
         #[arg(long, default_value = "2023-01-01", value_name = "DATE")]
         since: jiff::civil::Date,
+        /// First day of daily values at commune level, by far the largest part of the history (about 6,800
+        /// values a day); default: half a year before today, which keeps the first load under 30 s.
+        #[arg(long, value_name = "DATE")]
+        daily_since: Option<jiff::civil::Date>,
         #[command(flatten)]
         listen: Listen,
     },
@@ -130,9 +138,21 @@ enum UserAction {
     },
 }
 
-fn settings(cli_config: Option<&PathBuf>, time_zone: Option<String>, database_url: Option<String>, listen: Option<String>) -> anyhow::Result<Settings> {
+fn settings(
+    cli_config: Option<&PathBuf>,
+    time_zone: Option<String>,
+    database_url: Option<String>,
+    listen: Option<String>,
+) -> anyhow::Result<Settings> {
     let file = FileSettings::load(cli_config.map(PathBuf::as_path))?;
-    Settings::resolve(Given { database_url, listen, time_zone }, file)
+    Settings::resolve(
+        Given {
+            database_url,
+            listen,
+            time_zone,
+        },
+        file,
+    )
 }
 
 #[tokio::main]
@@ -140,12 +160,15 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VANTAGE_LOG").unwrap_or_else(|_| "warn,vantage=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("VANTAGE_LOG")
+                .unwrap_or_else(|_| "warn,sqlx=error,vantage=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A reader that stops early (`vantage export ... | head`) is not an error.
+        Err(error) if is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
@@ -153,27 +176,72 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|csv| matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config.as_ref();
     match cli.command {
-        Command::Demo { data_dir, since, listen } => {
+        Command::Demo {
+            data_dir,
+            since,
+            daily_since,
+            listen,
+        } => {
             let settings = settings(config, cli.time_zone, None, listen.listen)?;
-            demo::run(&data_dir, since, &settings).await
+            demo::run(&data_dir, demo::History { since, daily_since }, &settings).await
         }
         Command::Serve { database, listen } => {
             let settings = settings(config, cli.time_zone, database.database_url, listen.listen)?;
             commands::serve(&settings).await
         }
-        Command::Import { kind, file, accept_valid, rejected, database } => {
+        Command::Import {
+            kind,
+            file,
+            accept_valid,
+            rejected,
+            database,
+        } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
             commands::import(&settings, &kind, &file, accept_valid, rejected).await
         }
-        Command::Export { what: Export::Observations { indicator, unit, from, to, output, database } } => {
+        Command::Export {
+            what:
+                Export::Observations {
+                    indicator,
+                    unit,
+                    from,
+                    to,
+                    output,
+                    database,
+                },
+        } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
-            let filter = vantage_store::ObservationFilter { indicator, unit, from, to };
+            let filter = vantage_store::ObservationFilter {
+                indicator,
+                unit,
+                from,
+                to,
+            };
             commands::export_observations(&settings, filter, output).await
         }
-        Command::User { action: UserAction::Add { name, role, agency, unit, domain, database } } => {
+        Command::User {
+            action:
+                UserAction::Add {
+                    name,
+                    role,
+                    agency,
+                    unit,
+                    domain,
+                    database,
+                },
+        } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
             commands::add_user(&settings, name, &role, agency, unit, domain).await
         }

@@ -24,9 +24,13 @@ pub struct FileSettings {
 
 impl FileSettings {
     pub fn load(path: Option<&Path>) -> anyhow::Result<FileSettings> {
-        let Some(path) = path else { return Ok(FileSettings::default()) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+        let Some(path) = path else {
+            return Ok(FileSettings::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("config file {} is not valid", path.display()))
     }
 }
 
@@ -43,20 +47,33 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub time_zone: TimeZone,
-    pub time_zone_name: String,
 }
 
 impl Settings {
     pub fn resolve(given: Given, file: FileSettings) -> anyhow::Result<Settings> {
-        let database_url = given.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let listen_text = given.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let database_url = given
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let listen_text = given
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let Ok(listen) = listen_text.parse() else {
             bail!("listen address `{listen_text}` is not ADDRESS:PORT (e.g. 127.0.0.1:8080)");
         };
-        let time_zone_name = given.time_zone.or(file.time_zone).unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned());
-        let time_zone = TimeZone::get(&time_zone_name)
-            .with_context(|| format!("`{time_zone_name}` is not a known time zone (e.g. Asia/Ho_Chi_Minh)"))?;
-        Ok(Settings { database_url, listen, time_zone, time_zone_name })
+        let time_zone_name = given
+            .time_zone
+            .or(file.time_zone)
+            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned());
+        let time_zone = TimeZone::get(&time_zone_name).with_context(|| {
+            format!("`{time_zone_name}` is not a known time zone (e.g. Asia/Ho_Chi_Minh)")
+        })?;
+        Ok(Settings {
+            database_url,
+            listen,
+            time_zone,
+        })
     }
 
     pub fn today(&self) -> jiff::civil::Date {
@@ -69,26 +86,45 @@ mod tests {
     use super::*;
 
     fn file(database_url: Option<&str>, listen: Option<&str>) -> FileSettings {
-        FileSettings { database_url: database_url.map(Into::into), listen: listen.map(Into::into), time_zone: None }
+        FileSettings {
+            database_url: database_url.map(Into::into),
+            listen: listen.map(Into::into),
+            time_zone: None,
+        }
     }
 
     #[test]
     fn given_values_win_over_the_file_which_wins_over_defaults() {
-        let given = Given { database_url: Some("sqlite:given.db".into()), ..Given::default() };
-        let settings = Settings::resolve(given, file(Some("sqlite:file.db"), Some("0.0.0.0:9000"))).unwrap();
+        let given = Given {
+            database_url: Some("sqlite:given.db".into()),
+            ..Given::default()
+        };
+        let settings =
+            Settings::resolve(given, file(Some("sqlite:file.db"), Some("0.0.0.0:9000"))).unwrap();
         assert_eq!(settings.database_url, "sqlite:given.db");
         assert_eq!(settings.listen.to_string(), "0.0.0.0:9000");
         let settings = Settings::resolve(Given::default(), FileSettings::default()).unwrap();
         assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(settings.listen.to_string(), DEFAULT_LISTEN);
-        assert_eq!(settings.time_zone_name, DEFAULT_TIME_ZONE);
+        assert_eq!(settings.time_zone.iana_name(), Some(DEFAULT_TIME_ZONE));
     }
 
     #[test]
     fn bad_values_are_explained() {
-        let given = Given { listen: Some("localhost".into()), ..Given::default() };
-        assert!(Settings::resolve(given, FileSettings::default()).unwrap_err().to_string().contains("ADDRESS:PORT"));
-        let given = Given { time_zone: Some("Mars/Olympus".into()), ..Given::default() };
+        let given = Given {
+            listen: Some("localhost".into()),
+            ..Given::default()
+        };
+        assert!(
+            Settings::resolve(given, FileSettings::default())
+                .unwrap_err()
+                .to_string()
+                .contains("ADDRESS:PORT")
+        );
+        let given = Given {
+            time_zone: Some("Mars/Olympus".into()),
+            ..Given::default()
+        };
         assert!(Settings::resolve(given, FileSettings::default()).is_err());
         assert!(toml::from_str::<FileSettings>("databse_url = 'x'").is_err());
     }

@@ -9,14 +9,21 @@ use std::process::{Child, Command, Output, Stdio};
 const VANTAGE: &str = env!("CARGO_BIN_EXE_vantage");
 
 fn demo_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/demo")
+        .join(name)
 }
 
 /// A `vantage` command with a clean environment: no settings leak in from the caller's shell.
 fn vantage(args: &[&str]) -> Command {
     let mut command = Command::new(VANTAGE);
     command.args(args);
-    for variable in ["VANTAGE_DATABASE_URL", "VANTAGE_LISTEN", "VANTAGE_CONFIG", "VANTAGE_TIME_ZONE"] {
+    for variable in [
+        "VANTAGE_DATABASE_URL",
+        "VANTAGE_LISTEN",
+        "VANTAGE_CONFIG",
+        "VANTAGE_TIME_ZONE",
+    ] {
         command.env_remove(variable);
     }
     command
@@ -38,17 +45,32 @@ struct Database {
 fn database() -> Database {
     let directory = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", directory.path().join("vantage.db").display());
-    Database { _directory: directory, url }
+    Database {
+        _directory: directory,
+        url,
+    }
 }
 
 fn import(db: &Database, kind: &str, file: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["import", kind, file.to_str().unwrap(), "--database-url", &db.url];
+    let mut args = vec![
+        "import",
+        kind,
+        file.to_str().unwrap(),
+        "--database-url",
+        &db.url,
+    ];
     args.extend_from_slice(extra);
     run(&mut vantage(&args))
 }
 
 fn load_reference(db: &Database) {
-    for (kind, file) in [("domains", "domains.csv"), ("units", "units.csv"), ("lineage", "lineage.csv"), ("agencies", "agencies.csv"), ("catalog", "catalog.csv")] {
+    for (kind, file) in [
+        ("domains", "domains.csv"),
+        ("units", "units.csv"),
+        ("lineage", "lineage.csv"),
+        ("agencies", "agencies.csv"),
+        ("catalog", "catalog.csv"),
+    ] {
         let output = import(db, kind, &demo_file(file), &[]);
         assert!(output.status.success(), "{kind}: {}", text(&output.stderr));
     }
@@ -59,7 +81,11 @@ fn imports_report_bad_rows_and_reimports_change_nothing() {
     let db = database();
     load_reference(&db);
     let again = import(&db, "units", &demo_file("units.csv"), &[]);
-    assert!(text(&again.stdout).contains("0 created, 0 updated, 485 unchanged"), "{}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).contains("0 created, 0 updated, 485 unchanged"),
+        "{}",
+        text(&again.stdout)
+    );
 
     let directory = tempfile::tempdir().unwrap();
     let file = directory.path().join("values.csv");
@@ -71,35 +97,85 @@ fn imports_report_bad_rows_and_reimports_change_nothing() {
     let refused = import(&db, "observations", &file, &[]);
     assert_eq!(refused.status.code(), Some(1));
     let errors = text(&refused.stderr);
-    assert!(errors.contains("row 3, column value:") || errors.contains("row 3"), "{errors}");
-    assert!(errors.contains("row 4, column unit: no unit `77`"), "{errors}");
+    assert!(
+        errors.contains(
+            "row 3, column value: has 5 values but the header has 4 columns (a decimal comma?"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("row 4, column unit: no unit `77`"),
+        "{errors}"
+    );
     assert!(errors.contains("nothing was imported"), "{errors}");
-    let export = run(&mut vantage(&["export", "observations", "--database-url", &db.url]));
-    assert_eq!(text(&export.stdout).lines().count(), 1, "only the header: the refused file wrote nothing");
+    let export = run(&mut vantage(&[
+        "export",
+        "observations",
+        "--database-url",
+        &db.url,
+    ]));
+    assert_eq!(
+        text(&export.stdout).lines().count(),
+        1,
+        "only the header: the refused file wrote nothing"
+    );
 
     let rejected = directory.path().join("rejected.csv");
-    let accepted = import(&db, "observations", &file, &["--accept-valid", "--rejected", rejected.to_str().unwrap()]);
+    let accepted = import(
+        &db,
+        "observations",
+        &file,
+        &["--accept-valid", "--rejected", rejected.to_str().unwrap()],
+    );
     assert!(accepted.status.success(), "{}", text(&accepted.stderr));
     assert!(text(&accepted.stdout).contains("1 created"));
     let rejected_rows = std::fs::read_to_string(&rejected).unwrap();
-    assert!(rejected_rows.starts_with("_row,_errors,indicator,unit,period,value"), "{rejected_rows}");
+    assert!(
+        rejected_rows.starts_with("_row,_errors,indicator,unit,period,value"),
+        "{rejected_rows}"
+    );
     assert_eq!(rejected_rows.lines().count(), 3);
 
     // An export imports back unchanged.
     let exported = directory.path().join("export.csv");
-    let export = run(&mut vantage(&["export", "observations", "--database-url", &db.url, "-o", exported.to_str().unwrap()]));
+    let export = run(&mut vantage(&[
+        "export",
+        "observations",
+        "--database-url",
+        &db.url,
+        "-o",
+        exported.to_str().unwrap(),
+    ]));
     assert!(export.status.success());
-    assert!(std::fs::read_to_string(&exported).unwrap().contains("BUD.REVENUE_TOTAL,68,202510,1200,submitted"));
+    assert!(
+        std::fs::read_to_string(&exported)
+            .unwrap()
+            .contains("BUD.REVENUE_TOTAL,68,202510,1200,submitted")
+    );
     let reimport = import(&db, "observations", &exported, &[]);
-    assert!(text(&reimport.stdout).contains("0 created, 0 updated, 1 unchanged"), "{}", text(&reimport.stdout));
+    assert!(
+        text(&reimport.stdout).contains("0 created, 0 updated, 1 unchanged"),
+        "{}",
+        text(&reimport.stdout)
+    );
 }
 
 fn add_user(db: &Database, args: &[&str], password: &str) -> Output {
     let mut all = vec!["user", "add"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--database-url", &db.url]);
-    let mut child = vantage(&all).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+    let mut child = vantage(&all)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(password.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -107,23 +183,67 @@ fn add_user(db: &Database, args: &[&str], password: &str) -> Output {
 fn users_are_added_with_checked_grants() {
     let db = database();
     load_reference(&db);
-    let added = add_user(&db, &["lan", "--role", "data_owner", "--agency", "STC", "--domain", "BUD"], "mật-khẩu-dài\n");
+    let added = add_user(
+        &db,
+        &[
+            "lan",
+            "--role",
+            "data_owner",
+            "--agency",
+            "STC",
+            "--domain",
+            "BUD",
+        ],
+        "mật-khẩu-dài\n",
+    );
     assert!(added.status.success(), "{}", text(&added.stderr));
     assert!(text(&added.stdout).contains("user lan added with role data_owner"));
-    let again = add_user(&db, &["lan", "--role", "viewer", "--agency", "STC"], "another-password\n");
-    assert!(text(&again.stderr).contains("user `lan` already exists"), "{}", text(&again.stderr));
+    let again = add_user(
+        &db,
+        &["lan", "--role", "viewer", "--agency", "STC"],
+        "another-password\n",
+    );
+    assert!(
+        text(&again.stderr).contains("user `lan` already exists"),
+        "{}",
+        text(&again.stderr)
+    );
     let cases = [
-        (vec!["an", "--role", "mayor", "--agency", "STC"], "not a role"),
-        (vec!["an", "--role", "viewer", "--agency", "NOPE"], "unknown agency"),
-        (vec!["an", "--role", "viewer", "--agency", "STC", "--unit", "99999"], "unknown unit"),
-        (vec!["an", "--role", "viewer", "--agency", "STC", "--domain", "XYZ"], "unknown domain"),
+        (
+            vec!["an", "--role", "mayor", "--agency", "STC"],
+            "not a role",
+        ),
+        (
+            vec!["an", "--role", "viewer", "--agency", "NOPE"],
+            "unknown agency",
+        ),
+        (
+            vec![
+                "an", "--role", "viewer", "--agency", "STC", "--unit", "99999",
+            ],
+            "unknown unit",
+        ),
+        (
+            vec![
+                "an", "--role", "viewer", "--agency", "STC", "--domain", "XYZ",
+            ],
+            "unknown domain",
+        ),
     ];
     for (args, message) in cases {
         let output = add_user(&db, &args, "long-enough-password\n");
         assert!(!output.status.success());
-        assert!(text(&output.stderr).contains(message), "{args:?}: {}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains(message),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
     }
-    let short = add_user(&db, &["an", "--role", "viewer", "--agency", "STC"], "short\n");
+    let short = add_user(
+        &db,
+        &["an", "--role", "viewer", "--agency", "STC"],
+        "short\n",
+    );
     assert!(text(&short.stderr).contains("at least 8 characters"));
 }
 
@@ -142,12 +262,22 @@ impl Drop for Running {
 
 /// Starts `command` and waits for the line that says where it serves.
 fn start(command: &mut Command) -> Running {
-    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let address = loop {
         let Some(Ok(line)) = lines.next() else {
             let mut errors = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut errors).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut errors)
+                .unwrap();
             panic!("vantage stopped before serving: {errors}");
         };
         if let Some(rest) = line.split("http://").nth(1) {
@@ -159,12 +289,19 @@ fn start(command: &mut Command) -> Running {
 
 fn get(address: &str, path: &str) -> (u16, serde_json::Value) {
     let mut stream = TcpStream::connect(address).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 #[test]
@@ -173,21 +310,47 @@ fn serve_takes_flags_over_environment_over_the_config_file() {
     load_reference(&db);
     let directory = tempfile::tempdir().unwrap();
     let config = directory.path().join("vantage.toml");
-    std::fs::write(&config, "database_url = \"sqlite:/nonexistent/vantage.db\"\nlisten = \"not an address\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "database_url = \"sqlite:/nonexistent/vantage.db\"\nlisten = \"not an address\"\n",
+    )
+    .unwrap();
 
     // The file alone is wrong on both counts.
-    let output = run(&mut vantage(&["serve", "--config", config.to_str().unwrap()]));
-    assert!(text(&output.stderr).contains("not ADDRESS:PORT"), "{}", text(&output.stderr));
+    let output = run(&mut vantage(&[
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    assert!(
+        text(&output.stderr).contains("not ADDRESS:PORT"),
+        "{}",
+        text(&output.stderr)
+    );
     // The environment fixes the address, the file's database is still missing.
-    let output = run(vantage(&["serve", "--config", config.to_str().unwrap()]).env("VANTAGE_LISTEN", "127.0.0.1:0"));
-    assert!(text(&output.stderr).contains("no database at /nonexistent/vantage.db"), "{}", text(&output.stderr));
+    let output = run(vantage(&["serve", "--config", config.to_str().unwrap()])
+        .env("VANTAGE_LISTEN", "127.0.0.1:0"));
+    assert!(
+        text(&output.stderr).contains("no database at /nonexistent/vantage.db"),
+        "{}",
+        text(&output.stderr)
+    );
     // The environment's database wins over the file's, a flag's address over the environment's.
     let server = start(
-        vantage(&["serve", "--config", config.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-            .env("VANTAGE_LISTEN", "also not an address")
-            .env("VANTAGE_DATABASE_URL", &db.url),
+        vantage(&[
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("VANTAGE_LISTEN", "also not an address")
+        .env("VANTAGE_DATABASE_URL", &db.url),
     );
-    assert_eq!(get(&server.address, "/api/v1/health"), (200, serde_json::json!({"status": "ok"})));
+    assert_eq!(
+        get(&server.address, "/api/v1/health"),
+        (200, serde_json::json!({"status": "ok"}))
+    );
     let (status, body) = get(&server.address, "/api/v1/units?level=commune&limit=1000");
     assert_eq!(status, 200);
     assert_eq!(body["items"].as_array().unwrap().len(), 124);
@@ -198,22 +361,52 @@ fn demo_loads_the_province_and_reuses_it() {
     let directory = tempfile::tempdir().unwrap();
     let data = directory.path().join("demo");
     // A short history keeps this debug-build test quick; the full history is the same code over more periods.
-    let since = jiff::Zoned::now().date().checked_sub(jiff::Span::new().days(20)).unwrap().to_string();
-    let args = ["demo", "--data-dir", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--since", &since];
+    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    let since = zone
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+        .checked_sub(jiff::Span::new().days(20))
+        .unwrap()
+        .to_string();
+    let args = [
+        "demo",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--since",
+        &since,
+    ];
     {
         let demo = start(&mut vantage(&args));
-        let (_, communes) = get(&demo.address, "/api/v1/units?level=commune&parent=68&limit=1000");
+        let (_, communes) = get(
+            &demo.address,
+            "/api/v1/units?level=commune&parent=68&limit=1000",
+        );
         assert_eq!(communes["items"].as_array().unwrap().len(), 124);
         let (_, indicators) = get(&demo.address, "/api/v1/indicators?limit=1000");
         let items = indicators["items"].as_array().unwrap();
         assert!(items.len() >= 283);
-        let domains: std::collections::BTreeSet<&str> = items.iter().map(|i| i["domain"].as_str().unwrap()).collect();
+        let domains: std::collections::BTreeSet<&str> = items
+            .iter()
+            .map(|i| i["domain"].as_str().unwrap())
+            .collect();
         assert!(domains.len() >= 20);
     }
     let mut again = vantage(&args);
     let reused = start(&mut again);
     assert_eq!(get(&reused.address, "/api/v1/ready").0, 200);
     drop(reused);
-    let export = run(&mut vantage(&["export", "observations", "--database-url", &format!("sqlite:{}", data.join("vantage.db").display()), "--unit", "68"]));
-    assert!(text(&export.stdout).lines().count() > 100, "the demo holds province values");
+    let export = run(&mut vantage(&[
+        "export",
+        "observations",
+        "--database-url",
+        &format!("sqlite:{}", data.join("vantage.db").display()),
+        "--unit",
+        "68",
+    ]));
+    assert!(
+        text(&export.stdout).lines().count() > 100,
+        "the demo holds province values"
+    );
 }

@@ -140,7 +140,7 @@ pub(crate) async fn check(
     sheet: &Sheet,
     options: &ImportOptions,
 ) -> Result<Checked, StoreError> {
-    let mut errors = Vec::new();
+    let mut errors = sheet.overlong.clone();
     let mut keys: HashMap<String, usize> = HashMap::new();
     // Parses each row with `parse`, which returns the row's key and record; later rows with a key already
     // seen are errors, since a file that says two things about one cell is ambiguous.

@@ -40,6 +40,8 @@ pub(crate) struct Sheet {
     pub columns: HashMap<String, usize>,
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
+    /// Rows with more values than the header has columns.
+    pub overlong: Vec<RowError>,
 }
 
 impl Sheet {
@@ -88,6 +90,7 @@ impl Sheet {
             });
         }
         let mut rows = Vec::new();
+        let mut overlong = Vec::new();
         for (index, record) in records.enumerate() {
             let row = index + 2;
             let record = record.map_err(|error| FileError::Malformed {
@@ -98,6 +101,17 @@ impl Sheet {
             if fields.iter().all(String::is_empty) {
                 continue;
             }
+            if fields.len() > header.len() {
+                overlong.push(RowError {
+                    row,
+                    column: header.last().cloned().unwrap_or_default(),
+                    reason: format!(
+                        "has {} values but the header has {} columns (a decimal comma? write 12.5, or quote the value)",
+                        fields.len(),
+                        header.len()
+                    ),
+                });
+            }
             rows.push((row, fields));
         }
         if rows.is_empty() {
@@ -107,6 +121,7 @@ impl Sheet {
             columns,
             header,
             rows,
+            overlong,
         })
     }
 }

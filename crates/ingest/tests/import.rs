@@ -305,7 +305,8 @@ on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
 async fn unusable_files_are_refused_before_any_row() {
     let database = TestDatabase::sqlite().await;
     let store = &database.store;
-    let cases: [(&str, fn(&FileError) -> bool); 4] = [
+    type Expected = fn(&FileError) -> bool;
+    let cases: [(&str, Expected); 4] = [
         ("", |e| matches!(e, FileError::Empty { .. })),
         (
             "indicator,unit,period\n",

@@ -248,8 +248,7 @@ async fn get_unit(
             history
                 .iter()
                 .copied()
-                .filter(|unit| unit.valid_from.is_none_or(|from| from <= as_of))
-                .last()
+                .rfind(|unit| unit.valid_from.is_none_or(|from| from <= as_of))
         })
         .ok_or_else(|| Problem::not_found(format!("no unit `{code}` exists on {as_of}")))?;
     let starts = record.valid_from;

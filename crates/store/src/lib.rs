@@ -287,7 +287,7 @@ impl Store {
     async fn write(&self, table: &Table, rows: Vec<Vec<Cell>>) -> Result<WriteCounts, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        let counts = table.upsert(&mut tx, rows).await?;
+        let counts = table.upsert(&mut tx, self.backend, rows).await?;
         tx.commit().await?;
         Ok(counts)
     }
@@ -468,7 +468,7 @@ impl Store {
             )));
         }
         let row = convert::user_row(user, password_hash, created_at);
-        USERS.upsert(&mut tx, vec![row]).await?;
+        USERS.upsert(&mut tx, self.backend, vec![row]).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -75,16 +75,12 @@ impl TestDatabase {
     /// Closes the store and removes its database.
     pub async fn drop_database(self) {
         self.store.close().await;
-        if let Some((server, name)) = &self.postgres {
-            if let Ok(mut admin) = AnyConnection::connect(server).await {
-                admin
-                    .execute(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .await
-                    .ok();
-                admin.close().await.ok();
-            }
+        if let Some((server, name)) = &self.postgres
+            && let Ok(mut admin) = AnyConnection::connect(server).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            admin.execute(AssertSqlSafe(drop)).await.ok();
+            admin.close().await.ok();
         }
     }
 }

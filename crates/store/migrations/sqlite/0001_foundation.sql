@@ -82,10 +82,10 @@ CREATE TABLE observations (
     period_start INTEGER NOT NULL,
     period_end INTEGER NOT NULL,
     revision INTEGER NOT NULL,
-    PRIMARY KEY (indicator, unit_code, period)
-);
-
-CREATE INDEX observations_by_period ON observations (period_end, indicator);
+    -- Period before unit: bulk loads arrive period by period, so new keys append instead of landing at
+    -- random places in the index.
+    PRIMARY KEY (indicator, period, unit_code)
+) WITHOUT ROWID;
 
 -- Every superseded revision, so that the history of a value can always be told.
 CREATE TABLE observation_revisions (

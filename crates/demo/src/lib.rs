@@ -1,0 +1,160 @@
+//! Deterministic demo data for the demo province (the new Lâm Đồng): values for every reported indicator from
+//! a start date to today, on the units that existed at the time, and annual targets for the new province and
+//! its communes.
+//!
+//! Pure: no I/O, no clock, no global randomness. Every value is a function of the seed and of its cell
+//! (indicator code, unit code and validity, period), so the same inputs give the same data whatever order the
+//! cells are visited in.
+
+mod geography;
+mod link;
+mod model;
+mod profile;
+mod random;
+mod targets;
+#[cfg(test)]
+mod tests;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use vantage_model::indicator::Indicator;
+use vantage_model::period::{Period, PeriodType};
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target};
+use vantage_model::unit::{UnitLevel, UnitRegistry};
+
+use crate::model::{Model, is_recorded_at};
+
+pub struct DemoOptions {
+    /// First day of generated history (the CLI passes 2023-01-01).
+    pub start: Date,
+    /// First day of daily values at commune level. Daily commune data is by far the largest part of the demo,
+    /// so the CLI may start it later than `start` to keep loading fast; daily values at province level and
+    /// every other frequency start at `start`.
+    pub daily_commune_start: Date,
+    /// Today in the deployment's time zone: periods are generated while their start <= today (the current,
+    /// unfinished month/quarter/year included; days up to today).
+    pub today: Date,
+    pub recorded_at: jiff::Timestamp,
+    pub seed: u64,
+}
+
+/// The demo's generator. Values are produced one indicator at a time, so that a caller can write them in
+/// batches without holding the whole history (tens of millions of values) in memory.
+pub struct Generator<'a> {
+    model: Model<'a>,
+    options: &'a DemoOptions,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(
+        registry: &'a UnitRegistry,
+        indicators: &'a [Indicator],
+        options: &'a DemoOptions,
+    ) -> Generator<'a> {
+        Generator {
+            model: Model::new(registry, indicators, options.seed),
+            options,
+        }
+    }
+
+    /// Annual targets for every indicator from 2025, the new province's first year, to today's year.
+    pub fn targets(&self) -> Vec<Target> {
+        targets::targets(&self.model, self.options)
+    }
+
+    /// Values of the indicator at `index` in the catalogue given to [`Generator::new`]; none for a derived
+    /// indicator (the engine computes those).
+    ///
+    /// A period gets values when it starts between `options.start` and today. Values are stored on the finest
+    /// level an indicator is reported at, and also on coarser reported levels when the indicator does not
+    /// aggregate over units; otherwise the engine adds the communes up. A value is approved once its period
+    /// ended more than ten days before today and submitted otherwise; its source is `demo` and its author the
+    /// indicator's owner agency. Values come by period, then unit (coarse levels first, then by code).
+    pub fn observations(&self, index: usize) -> Vec<Observation> {
+        observations(&self.model, index, self.options)
+    }
+}
+/// The first period of `indicator` that starts on or after `day`.
+fn first_period(indicator: &Indicator, day: Date) -> Period {
+    let period = Period::containing(indicator.frequency, day);
+    if period.start() < day {
+        period.next()
+    } else {
+        period
+    }
+}
+
+/// Calls `visit` with each period of a non-derived indicator that gets values, and the levels it gets them at.
+fn each_period(
+    indicator: &Indicator,
+    options: &DemoOptions,
+    mut visit: impl FnMut(Period, &[UnitLevel]),
+) {
+    if indicator.is_derived() {
+        return;
+    }
+    let recorded: Vec<UnitLevel> = indicator
+        .levels
+        .iter()
+        .copied()
+        .filter(|level| is_recorded_at(indicator, *level))
+        .collect();
+    let without_communes: Vec<UnitLevel> = recorded
+        .iter()
+        .copied()
+        .filter(|level| *level != UnitLevel::Commune)
+        .collect();
+    let daily = indicator.frequency == PeriodType::Day;
+    let mut period = first_period(indicator, options.start);
+    while period.start() <= options.today {
+        if daily && period.start() < options.daily_commune_start {
+            visit(period, &without_communes);
+        } else {
+            visit(period, &recorded);
+        }
+        period = period.next();
+    }
+}
+
+fn observations(model: &Model, index: usize, options: &DemoOptions) -> Vec<Observation> {
+    let geography = &model.geography;
+    let indicator = &model.indicators[index];
+    // Counted first: growing a vector of many observations would copy it over and over.
+    let mut total = 0;
+    each_period(indicator, options, |period, levels| {
+        total += levels
+            .iter()
+            .map(|level| geography.units(period.end(), *level).len())
+            .sum::<usize>();
+    });
+    // Reviewers approve a period's figures in the days after it closes.
+    let approved_before = options.today.saturating_sub(10.days());
+    let mut observations = Vec::with_capacity(total);
+    each_period(indicator, options, |period, levels| {
+        let end = period.end();
+        let status = if end < approved_before {
+            ObservationStatus::Approved
+        } else {
+            ObservationStatus::Submitted
+        };
+        let steps = model.steps(index, period);
+        for level in levels {
+            for &unit in geography.units(end, *level) {
+                observations.push(Observation {
+                    key: ObservationKey {
+                        indicator: indicator.code.clone(),
+                        unit: model.registry.get(unit).code.clone(),
+                        period,
+                    },
+                    value: model.value(&steps, unit),
+                    status,
+                    source: "demo".to_owned(),
+                    author: indicator.owner_agency.clone(),
+                    recorded_at: options.recorded_at,
+                    comment: None,
+                });
+            }
+        }
+    });
+    observations
+}
