@@ -9,42 +9,13 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::civil::Date;
-use vantage_demo::{DemoOptions, Generator};
+use vantage_demo::{DemoOptions, Generator, REFERENCE_FILES};
 use vantage_ingest::{ImportKind, ImportOptions};
 use vantage_model::unit::{UnitLevel, UnitRegistry};
 use vantage_store::Store;
 
 use crate::commands::{open_store, serve_store};
 use crate::settings::Settings;
-
-/// The demo's reference data, in import order (each kind refers only to kinds before it).
-const FILES: [(ImportKind, &str, &[u8]); 5] = [
-    (
-        ImportKind::Domains,
-        "domains.csv",
-        include_bytes!("../../../data/demo/domains.csv"),
-    ),
-    (
-        ImportKind::Units,
-        "units.csv",
-        include_bytes!("../../../data/demo/units.csv"),
-    ),
-    (
-        ImportKind::Lineage,
-        "lineage.csv",
-        include_bytes!("../../../data/demo/lineage.csv"),
-    ),
-    (
-        ImportKind::Agencies,
-        "agencies.csv",
-        include_bytes!("../../../data/demo/agencies.csv"),
-    ),
-    (
-        ImportKind::Catalog,
-        "catalog.csv",
-        include_bytes!("../../../data/demo/catalog.csv"),
-    ),
-];
 
 /// How much history to generate.
 #[derive(Clone, Copy, Debug)]
@@ -80,7 +51,8 @@ pub async fn run(data_dir: &Path, history: History, settings: &Settings) -> anyh
 pub async fn load(store: &Store, history: History, settings: &Settings) -> anyhow::Result<()> {
     let started = Instant::now();
     let now = jiff::Timestamp::now();
-    for (kind, name, bytes) in FILES {
+    for (kind, name, bytes) in REFERENCE_FILES {
+        let kind = ImportKind::parse(kind).map_err(anyhow::Error::msg)?;
         let options = ImportOptions {
             accept_valid: false,
             author: "demo".into(),

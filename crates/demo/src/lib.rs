@@ -158,3 +158,33 @@ fn observations(model: &Model, index: usize, options: &DemoOptions) -> Vec<Obser
     });
     observations
 }
+
+/// The demo province's reference files (data/demo), in import order: each kind refers only to kinds before
+/// it. Compiled in, so the demo works from any directory. Each entry is (import kind, file name, contents).
+pub const REFERENCE_FILES: [(&str, &str, &[u8]); 5] = [
+    (
+        "domains",
+        "domains.csv",
+        include_bytes!("../../../data/demo/domains.csv"),
+    ),
+    (
+        "units",
+        "units.csv",
+        include_bytes!("../../../data/demo/units.csv"),
+    ),
+    (
+        "lineage",
+        "lineage.csv",
+        include_bytes!("../../../data/demo/lineage.csv"),
+    ),
+    (
+        "agencies",
+        "agencies.csv",
+        include_bytes!("../../../data/demo/agencies.csv"),
+    ),
+    (
+        "catalog",
+        "catalog.csv",
+        include_bytes!("../../../data/demo/catalog.csv"),
+    ),
+];

@@ -55,7 +55,9 @@ impl Rejected {
     /// `_errors`. Importers ignore columns they do not know, so the file can be corrected and imported as is.
     pub fn to_csv(&self) -> String {
         // Flexible: a rejected row may have more values than the header (that may be why it was rejected).
-        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
         let mut header = vec!["_row".to_owned(), "_errors".to_owned()];
         header.extend(self.header.iter().cloned());
         // Writing to memory cannot fail.

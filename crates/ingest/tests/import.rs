@@ -14,33 +14,11 @@ fn options(accept_valid: bool) -> ImportOptions {
     }
 }
 
-const DEMO: [(ImportKind, &str); 5] = [
-    (
-        ImportKind::Domains,
-        include_str!("../../../data/demo/domains.csv"),
-    ),
-    (
-        ImportKind::Units,
-        include_str!("../../../data/demo/units.csv"),
-    ),
-    (
-        ImportKind::Lineage,
-        include_str!("../../../data/demo/lineage.csv"),
-    ),
-    (
-        ImportKind::Agencies,
-        include_str!("../../../data/demo/agencies.csv"),
-    ),
-    (
-        ImportKind::Catalog,
-        include_str!("../../../data/demo/catalog.csv"),
-    ),
-];
-
 async fn load_demo_reference(store: &Store) -> Vec<WriteCounts> {
     let mut counts = Vec::new();
-    for (kind, text) in DEMO {
-        let outcome = import_csv(store, kind, text.as_bytes(), &options(false)).await;
+    for (kind, _, bytes) in vantage_demo::REFERENCE_FILES {
+        let kind = ImportKind::parse(kind).unwrap();
+        let outcome = import_csv(store, kind, bytes, &options(false)).await;
         counts.push(
             outcome
                 .unwrap_or_else(|error| match error {

@@ -66,38 +66,16 @@ fn dechunk(mut body: &str) -> String {
 async fn start(database: &TestDatabase) -> std::net::SocketAddr {
     let store = vantage_store::Store::open(&database.url).await.unwrap();
     let now = jiff::Timestamp::now();
-    let files = [
-        (
-            ImportKind::Domains,
-            include_str!("../../../data/demo/domains.csv"),
-        ),
-        (
-            ImportKind::Units,
-            include_str!("../../../data/demo/units.csv"),
-        ),
-        (
-            ImportKind::Lineage,
-            include_str!("../../../data/demo/lineage.csv"),
-        ),
-        (
-            ImportKind::Agencies,
-            include_str!("../../../data/demo/agencies.csv"),
-        ),
-        (
-            ImportKind::Catalog,
-            include_str!("../../../data/demo/catalog.csv"),
-        ),
-    ];
-    for (kind, text) in files {
+
+    for (kind, _, bytes) in vantage_demo::REFERENCE_FILES {
+        let kind = ImportKind::parse(kind).unwrap();
         let options = ImportOptions {
             accept_valid: false,
             author: "test".into(),
             source: "test".into(),
             now,
         };
-        import_csv(&store, kind, text.as_bytes(), &options)
-            .await
-            .unwrap();
+        import_csv(&store, kind, bytes, &options).await.unwrap();
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
