@@ -28,8 +28,8 @@ pub struct DemoOptions {
     /// First day of generated history (the CLI passes 2023-01-01).
     pub start: Date,
     /// First day of daily values at commune level. Daily commune data is by far the largest part of the demo,
-    /// so the CLI may start it later than `start` to keep loading fast; daily values at province level and
-    /// every other frequency start at `start`.
+    /// so the CLI may start it later than `start` to keep loading fast. Before it, daily indicators get
+    /// province values instead; every other frequency starts at `start` on every level.
     pub daily_commune_start: Date,
     /// Today in the deployment's time zone: periods are generated while their start <= today (the current,
     /// unfinished month/quarter/year included; days up to today).
@@ -99,11 +99,17 @@ fn each_period(
         .copied()
         .filter(|level| is_recorded_at(indicator, *level))
         .collect();
-    let without_communes: Vec<UnitLevel> = recorded
+    // Before daily commune values start, an indicator still has its daily history: at the coarser levels it
+    // is recorded at, or at the province when it is recorded only on communes (so the province total is
+    // stored, never alongside commune values of the same day).
+    let mut without_communes: Vec<UnitLevel> = recorded
         .iter()
         .copied()
         .filter(|level| *level != UnitLevel::Commune)
         .collect();
+    if without_communes.is_empty() {
+        without_communes.push(UnitLevel::Province);
+    }
     let daily = indicator.frequency == PeriodType::Day;
     let mut period = first_period(indicator, options.start);
     while period.start() <= options.today {
