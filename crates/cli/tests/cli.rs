@@ -64,6 +64,10 @@ fn import(db: &Database, kind: &str, file: &Path, extra: &[&str]) -> Output {
 }
 
 fn load_reference(db: &Database) {
+    load_reference_into(&db.url);
+}
+
+fn load_reference_into(url: &str) {
     for (kind, file) in [
         ("domains", "domains.csv"),
         ("units", "units.csv"),
@@ -71,7 +75,14 @@ fn load_reference(db: &Database) {
         ("agencies", "agencies.csv"),
         ("catalog", "catalog.csv"),
     ] {
-        let output = import(db, kind, &demo_file(file), &[]);
+        let path = demo_file(file);
+        let output = run(&mut vantage(&[
+            "import",
+            kind,
+            path.to_str().unwrap(),
+            "--database-url",
+            url,
+        ]));
         assert!(output.status.success(), "{kind}: {}", text(&output.stderr));
     }
 }
@@ -409,4 +420,65 @@ fn demo_loads_the_province_and_reuses_it() {
         text(&export.stdout).lines().count() > 100,
         "the demo holds province values"
     );
+}
+
+/// The same commands on PostgreSQL, when VANTAGE_TEST_POSTGRES names a server.
+#[tokio::test(flavor = "multi_thread")]
+async fn imports_and_serves_on_postgres() {
+    let Some(database) = vantage_store::testing::TestDatabase::postgres().await else {
+        return;
+    };
+    let url = database.url.clone();
+    tokio::task::spawn_blocking(move || {
+        load_reference_into(&url);
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("values.csv");
+        std::fs::write(
+            &file,
+            "indicator,unit,period,value\nBUD.REVENUE_TOTAL,68,202510,1200\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let imported = run(&mut vantage(&[
+            "import",
+            "observations",
+            path,
+            "--database-url",
+            &url,
+        ]));
+        assert!(
+            text(&imported.stdout).contains("1 created"),
+            "{}",
+            text(&imported.stderr)
+        );
+        let again = run(&mut vantage(&[
+            "import",
+            "observations",
+            path,
+            "--database-url",
+            &url,
+        ]));
+        assert!(text(&again.stdout).contains("0 created, 0 updated, 1 unchanged"));
+        let export = run(&mut vantage(&[
+            "export",
+            "observations",
+            "--database-url",
+            &url,
+        ]));
+        assert!(text(&export.stdout).contains("BUD.REVENUE_TOTAL,68,202510,1200,submitted"));
+        let server = start(&mut vantage(&[
+            "serve",
+            "--database-url",
+            &url,
+            "--listen",
+            "127.0.0.1:0",
+        ]));
+        let (status, ready) = get(&server.address, "/api/v1/ready");
+        assert_eq!((status, ready["storage"].as_str()), (200, Some("postgres")));
+        let (_, communes) = get(&server.address, "/api/v1/units?level=commune&limit=1000");
+        assert_eq!(communes["items"].as_array().unwrap().len(), 124);
+    })
+    .await
+    .unwrap();
+    database.drop_database().await;
 }
