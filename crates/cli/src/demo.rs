@@ -22,13 +22,13 @@ use crate::settings::Settings;
 pub struct History {
     /// First day of generated values.
     pub since: Date,
-    /// First day of daily values at commune level; `None` for half a year before today.
+    /// First day of daily values at commune level; `None` for 120 days before today.
     pub daily_since: Option<Date>,
 }
 
 /// Observations per transaction while loading: large enough to amortise commits, small enough to keep
 /// memory flat.
-const BATCH: usize = 50_000;
+const BATCH: usize = 200_000;
 
 pub async fn run(data_dir: &Path, history: History, settings: &Settings) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir)
@@ -70,12 +70,12 @@ pub async fn load(store: &Store, history: History, settings: &Settings) -> anyho
     if history.since > today {
         bail!("--since {} is after today ({today})", history.since);
     }
-    let half_a_year_ago = today.checked_sub(jiff::Span::new().days(183))?;
+    let default_daily_start = today.checked_sub(jiff::Span::new().days(120))?;
     let options = DemoOptions {
         start: history.since,
         daily_commune_start: history
             .daily_since
-            .unwrap_or(half_a_year_ago)
+            .unwrap_or(default_daily_start)
             .max(history.since),
         today,
         recorded_at: now,

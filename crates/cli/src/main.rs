@@ -53,7 +53,7 @@ enum Command {
         #[arg(long, default_value = "2023-01-01", value_name = "DATE")]
         since: jiff::civil::Date,
         /// First day of daily values at commune level, by far the largest part of the history (about 6,800
-        /// values a day); default: half a year before today, which keeps the first load under 30 s.
+        /// values a day); default: 120 days before today, which keeps the first load well under 30 s.
         #[arg(long, value_name = "DATE")]
         daily_since: Option<jiff::civil::Date>,
         #[command(flatten)]

@@ -166,15 +166,22 @@ impl Table {
         rows: Vec<Vec<Cell>>,
     ) -> Result<WriteCounts, StoreError> {
         let mut counts = WriteCounts::default();
-        let mut latest: HashMap<Vec<Cell>, usize> = HashMap::with_capacity(rows.len());
+        // Keys are borrowed, not cloned: this runs for every row of every batch.
+        let mut latest: HashMap<&[Cell], usize> = HashMap::with_capacity(rows.len());
         for (index, row) in rows.iter().enumerate() {
-            latest.insert(row[..self.key].to_vec(), index);
+            latest.insert(&row[..self.key], index);
         }
+        let keep: Vec<bool> = rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| latest[&row[..self.key]] == index)
+            .collect();
+        drop(latest);
         let mut rows: Vec<Vec<Cell>> = rows
             .into_iter()
-            .enumerate()
-            .filter(|(index, row)| latest[&row[..self.key]] == *index)
-            .map(|(_, row)| row)
+            .zip(keep)
+            .filter(|(_, keep)| *keep)
+            .map(|(row, _)| row)
             .collect();
         let supplied = if self.history.is_some() {
             self.columns.len() - 1
