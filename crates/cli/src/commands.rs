@@ -103,8 +103,9 @@ pub async fn import(
         Err(ImportError::Refused(rejected)) => {
             eprint!("{rejected}");
             bail!(
-                "{}: {} row(s) are not valid; nothing was imported (fix them, or pass --accept-valid to import the valid rows)",
+                "{}: {} problem(s) in {} row(s); nothing was imported (fix them, or pass --accept-valid to import the valid rows)",
                 file.display(),
+                rejected.errors.len(),
                 rejected.rejected_rows()
             );
         }

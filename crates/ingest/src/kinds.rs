@@ -11,7 +11,8 @@ use vantage_model::indicator::{
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
 use vantage_model::unit::{
-    CrosswalkRow, Lineage, LineageKind, Point, Unit, UnitLevel, UnitRegistry, classify_crosswalk,
+    CrosswalkRow, Lineage, LineageKind, Point, Unit, UnitError, UnitLevel, UnitRegistry,
+    classify_crosswalk,
 };
 use vantage_store::{Store, StoreError, WriteCounts};
 
@@ -109,17 +110,18 @@ impl Batch {
             Batch::Domains(domains) => store.write_domains(&domains).await,
             Batch::Agencies(agencies) => store.write_agencies(&agencies).await,
             Batch::Units(units) => store.write_units(&units).await,
-            Batch::Lineage(lineage) => {
-                let mut counts = store.write_lineage(&lineage).await?;
-                // Crosswalks are published per commune; coarser levels follow from them.
-                let registry = UnitRegistry::new(store.units().await?, store.lineage().await?)
+            Batch::Lineage(mut lineage) => {
+                // Crosswalks are published per commune; coarser levels follow from them. Derived before
+                // writing, so that the file and what follows from it land in one transaction.
+                let all = merged_lineage(store.lineage().await?, &lineage);
+                let registry = UnitRegistry::new(store.units().await?, all)
                     .map_err(|errors| StoreError::Corrupt(errors[0].to_string()))?;
-                let derived: Vec<Lineage> = [UnitLevel::District, UnitLevel::Province]
-                    .into_iter()
-                    .flat_map(|level| registry.derive_lineage(level))
-                    .collect();
-                counts.add(store.write_lineage(&derived).await?);
-                Ok(counts)
+                lineage.extend(
+                    [UnitLevel::District, UnitLevel::Province]
+                        .into_iter()
+                        .flat_map(|level| registry.derive_lineage(level)),
+                );
+                store.write_lineage(&lineage).await
             }
             Batch::Catalog(indicators) => store.write_indicators(&indicators).await,
             Batch::Targets(targets) => store.write_targets(&targets).await,
@@ -131,6 +133,10 @@ impl Batch {
 pub(crate) struct Checked {
     pub batch: Batch,
     pub errors: Vec<RowError>,
+    /// Set when the valid rows alone would still leave the stored data inconsistent (a unit whose parent is
+    /// only in a bad row, a formula cycle through a stored indicator): the file is refused even when the
+    /// caller accepts valid rows.
+    pub refuse_whole: bool,
 }
 
 /// Parses every row, then checks the rows against each other and against the store.
@@ -141,6 +147,7 @@ pub(crate) async fn check(
     options: &ImportOptions,
 ) -> Result<Checked, StoreError> {
     let mut errors = sheet.overlong.clone();
+    let mut whole_file_problems: Vec<String> = Vec::new();
     let mut keys: HashMap<String, usize> = HashMap::new();
     // Parses each row with `parse`, which returns the row's key and record; later rows with a key already
     // seen are errors, since a file that says two things about one cell is ambiguous.
@@ -229,30 +236,46 @@ pub(crate) async fn check(
                 Some((key, row.number))
             });
             // The file's units must make a consistent registry together with the stored ones they do not
-            // replace.
-            let mut all: Vec<Unit> = store
-                .units()
-                .await?
-                .into_iter()
-                .filter(|stored| {
-                    !records.iter().any(|(_, new): &(usize, Unit)| {
-                        new.code == stored.code && new.valid_from == stored.valid_from
+            // replace: first to point at the rows at fault, then, with only the valid rows, to be sure that
+            // what would be written is consistent.
+            let stored = store.units().await?;
+            let registry_of = |rows: &[Unit]| {
+                let mut all: Vec<Unit> = stored
+                    .iter()
+                    .filter(|old| {
+                        !rows
+                            .iter()
+                            .any(|new| new.code == old.code && new.valid_from == old.valid_from)
                     })
-                })
-                .collect();
-            all.extend(records.iter().map(|(_, unit)| unit.clone()));
-            if let Err(problems) = UnitRegistry::new(all, Vec::new()) {
+                    .cloned()
+                    .collect();
+                all.extend(rows.iter().cloned());
+                UnitRegistry::new(all, Vec::new())
+            };
+            let parsed: Vec<Unit> = records.iter().map(|(_, unit)| unit.clone()).collect();
+            if let Err(problems) = registry_of(&parsed) {
                 for problem in problems {
-                    let row = records
+                    match records
                         .iter()
                         .find(|(_, unit)| unit.code == problem.subject())
-                        .map_or(2, |(row, _)| *row);
-                    errors.push(RowError {
-                        row,
-                        column: "code".to_owned(),
-                        reason: problem.to_string(),
-                    });
+                    {
+                        Some((row, _)) => errors.push(RowError {
+                            row: *row,
+                            column: "code".to_owned(),
+                            reason: problem.to_string(),
+                        }),
+                        None => whole_file_problems.push(problem.to_string()),
+                    }
                 }
+            }
+            let bad: BTreeSet<usize> = errors.iter().map(|error| error.row).collect();
+            let kept: Vec<Unit> = records
+                .iter()
+                .filter(|(row, _)| !bad.contains(row))
+                .map(|(_, unit)| unit.clone())
+                .collect();
+            if let Err(problems) = registry_of(&kept) {
+                whole_file_problems.extend(problems.iter().map(ToString::to_string));
             }
             Batch::Units(keep_valid(records, &errors))
         }
@@ -293,34 +316,50 @@ pub(crate) async fn check(
                 records.push((row.number, lineage));
                 Some((key, row.number))
             });
+            let mut records = keep_valid_numbered(records, &errors);
             if !explicit {
-                let crosswalk: Vec<CrosswalkRow> = records
-                    .iter()
-                    .map(|(_, edge)| CrosswalkRow {
-                        old_code: edge.old_code.clone(),
-                        new_code: edge.new_code.clone(),
+                // Classified from the valid rows only (a rejected duplicate must not make its twin a split),
+                // together with the stored edges, so that a file carrying part of a crosswalk gets the same
+                // kinds and weights as the whole one.
+                let edges: Vec<Lineage> = records.iter().map(|(_, edge)| edge.clone()).collect();
+                let crosswalk: Vec<CrosswalkRow> = merged_lineage(store.lineage().await?, &edges)
+                    .into_iter()
+                    .map(|edge| CrosswalkRow {
+                        old_code: edge.old_code,
+                        new_code: edge.new_code,
                         date: edge.date,
                     })
                     .collect();
-                for ((_, edge), classified) in
-                    records.iter_mut().zip(classify_crosswalk(&crosswalk))
-                {
-                    *edge = classified;
+                let classified = classify_crosswalk(&crosswalk);
+                for (_, edge) in records.iter_mut() {
+                    if let Some(found) = classified
+                        .iter()
+                        .find(|candidate| same_edge(candidate, edge))
+                    {
+                        *edge = found.clone();
+                    }
                 }
             }
-            let mut all = store.lineage().await?;
-            all.extend(records.iter().map(|(_, edge)| edge.clone()));
+            let edges: Vec<Lineage> = records.iter().map(|(_, edge)| edge.clone()).collect();
+            let all = merged_lineage(store.lineage().await?, &edges);
             if let Err(problems) = UnitRegistry::new(store.units().await?, all) {
                 for problem in problems {
-                    let row = records
-                        .iter()
-                        .find(|(_, edge)| edge.old_code == problem.subject())
-                        .map_or(2, |(row, _)| *row);
-                    errors.push(RowError {
-                        row,
-                        column: "old_code".to_owned(),
-                        reason: problem.to_string(),
+                    let at_fault = records.iter().find(|(_, edge)| match &problem {
+                        UnitError::LineageOldMissing { old, new, date }
+                        | UnitError::LineageNewMissing { old, new, date }
+                        | UnitError::LineageWeight { old, new, date, .. } => {
+                            &edge.old_code == old && &edge.new_code == new && &edge.date == date
+                        }
+                        other => edge.old_code == other.subject(),
                     });
+                    match at_fault {
+                        Some((row, _)) => errors.push(RowError {
+                            row: *row,
+                            column: "old_code".to_owned(),
+                            reason: problem.to_string(),
+                        }),
+                        None => whole_file_problems.push(problem.to_string()),
+                    }
                 }
             }
             Batch::Lineage(keep_valid(records, &errors))
@@ -515,7 +554,32 @@ pub(crate) async fn check(
             }
         }
     };
-    Ok(Checked { batch, errors })
+    // Problems that no row of the file owns are reported on the header row.
+    let refuse_whole = !whole_file_problems.is_empty();
+    errors.extend(whole_file_problems.into_iter().map(|reason| RowError {
+        row: 1,
+        column: String::new(),
+        reason: format!("the file would leave stored data inconsistent: {reason}"),
+    }));
+    Ok(Checked {
+        batch,
+        errors,
+        refuse_whole,
+    })
+}
+
+fn same_edge(a: &Lineage, b: &Lineage) -> bool {
+    a.old_code == b.old_code && a.new_code == b.new_code && a.date == b.date
+}
+
+/// Stored lineage with the file's edges in place of the stored edges they rewrite.
+fn merged_lineage(stored: Vec<Lineage>, file: &[Lineage]) -> Vec<Lineage> {
+    let mut all: Vec<Lineage> = stored
+        .into_iter()
+        .filter(|old| !file.iter().any(|new| same_edge(old, new)))
+        .collect();
+    all.extend(file.iter().cloned());
+    all
 }
 
 /// The CSV column a catalogue check is about.
@@ -528,10 +592,17 @@ fn column_of(field: &str) -> &str {
 
 /// The records of rows that have no error.
 fn keep_valid<T>(records: Vec<(usize, T)>, errors: &[RowError]) -> Vec<T> {
+    keep_valid_numbered(records, errors)
+        .into_iter()
+        .map(|(_, record)| record)
+        .collect()
+}
+
+/// The records of rows that have no error, with their row numbers.
+fn keep_valid_numbered<T>(records: Vec<(usize, T)>, errors: &[RowError]) -> Vec<(usize, T)> {
     let bad: BTreeSet<usize> = errors.iter().map(|error| error.row).collect();
     records
         .into_iter()
         .filter(|(row, _)| !bad.contains(row))
-        .map(|(_, record)| record)
         .collect()
 }

@@ -28,7 +28,7 @@ pub struct ImportOptions {
 pub enum ImportError {
     #[error("{0}")]
     File(#[from] FileError),
-    #[error("{} row(s) are not valid; nothing was imported", .0.rejected_rows())]
+    #[error("{} problem(s) in the file; nothing was imported", .0.errors.len())]
     Refused(Rejected),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -47,8 +47,9 @@ impl Rejected {
         self.rows.len()
     }
 
+    /// Whether nothing was wrong: no bad row and no problem of the file as a whole.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.errors.is_empty()
     }
 
     /// The rejected rows as CSV: the original columns after `_row` (its number in the original file) and
@@ -116,7 +117,7 @@ pub async fn import_csv(
         .filter(|(row, _)| bad_rows.contains(row))
         .cloned()
         .collect();
-    if !rejected.is_empty() && !options.accept_valid {
+    if !rejected.is_empty() && (!options.accept_valid || checked.refuse_whole) {
         return Err(ImportError::Refused(rejected));
     }
     let counts = checked.batch.apply(store).await?;

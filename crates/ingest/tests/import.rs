@@ -313,3 +313,108 @@ async fn unusable_files_are_refused_before_any_row() {
     }
     database.drop_database().await;
 }
+
+on_every_backend!(
+    a_lineage_file_that_names_a_missing_unit_changes_nothing,
+    |store| {
+        // Read together, the two rows split 22915 in half, and one half goes nowhere: both rows are at fault.
+        let file =
+            "old_code,new_code,effective_date\n22915,22918,2025-07-01\n22915,99999,2025-07-01\n";
+        let errors = refused(store, ImportKind::Lineage, file).await;
+        assert!(
+            errors
+                .iter()
+                .any(|(row, _, reason)| *row == 3 && reason.contains("no unit 99999")),
+            "{errors:?}"
+        );
+        let outcome = import_csv(store, ImportKind::Lineage, file.as_bytes(), &options(true))
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome.counts.created + outcome.counts.updated,
+            0,
+            "{:?}",
+            outcome.counts
+        );
+        let lineage = store.lineage().await.unwrap();
+        assert!(lineage.iter().all(|edge| edge.new_code != "99999"));
+        let kept = lineage
+            .iter()
+            .find(|edge| edge.old_code == "22915")
+            .unwrap();
+        assert_eq!((kept.kind.as_str(), kept.weight), ("merge", 1.0));
+    }
+);
+
+on_every_backend!(
+    a_rejected_duplicate_does_not_turn_its_twin_into_a_split,
+    |store| {
+        let file =
+            "old_code,new_code,effective_date\n22915,22918,2025-07-01\n22915,22918,2025-07-01\n";
+        let outcome = import_csv(store, ImportKind::Lineage, file.as_bytes(), &options(true))
+            .await
+            .unwrap();
+        assert_eq!(outcome.rejected.rejected_rows(), 1);
+        let edge = store
+            .lineage()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|edge| edge.old_code == "22915")
+            .unwrap();
+        assert_eq!((edge.kind.as_str(), edge.weight), ("merge", 1.0));
+    }
+);
+
+on_every_backend!(
+    files_that_would_break_stored_data_are_refused_whole,
+    |store| {
+        // The parent is only in a bad row, so its child is rejected with it rather than stored as an orphan.
+        let units = "code,name,level,parent_code,kind,valid_from\n\
+        99100,Huyện Mới,county,68,huyện,2026-01-01\n\
+        99101,Xã Mới,commune,99100,xã,2026-01-01\n";
+        let outcome = import_csv(store, ImportKind::Units, units.as_bytes(), &options(true))
+            .await
+            .unwrap();
+        assert_eq!(
+            (outcome.counts.created, outcome.rejected.rejected_rows()),
+            (0, 2)
+        );
+        // A cycle through a stored indicator is reported although that indicator is not in the file.
+        let header = "code,name_vi,name_en,domain,unit,frequency,time_aggregation,space_aggregation,polarity,cumulative,levels,owner_agency,formula\n";
+        let first = format!(
+            "{header}A.RATE,A,A,BUD,%,month,none,formula,higher_better,no,province,STC,B.RATE + 1\nB.RATE,B,B,BUD,%,month,none,none,higher_better,no,province,STC,\n"
+        );
+        import_csv(
+            store,
+            ImportKind::Catalog,
+            first.as_bytes(),
+            &options(false),
+        )
+        .await
+        .unwrap();
+        let second = format!(
+            "{header}B.RATE,B,B,BUD,%,month,none,formula,higher_better,no,province,STC,A.RATE * 2\n"
+        );
+        let errors = match import_csv(
+            store,
+            ImportKind::Catalog,
+            second.as_bytes(),
+            &options(true),
+        )
+        .await
+        {
+            Err(ImportError::Refused(rejected)) => rejected.errors,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert!(
+            errors.iter().any(|error| error.reason.contains("circular")),
+            "{errors:?}"
+        );
+        let stored = store.indicators().await.unwrap();
+        assert_eq!(
+            stored.iter().find(|i| i.code == "B.RATE").unwrap().formula,
+            None
+        );
+    }
+);

@@ -159,6 +159,12 @@ pub enum UnitError {
         new: String,
         date: Date,
     },
+    #[error("lineage of {old} on {date}: the weights of its split add up to {total}, not 1")]
+    SplitWeights {
+        old: String,
+        date: Date,
+        total: String,
+    },
     #[error("lineage {old} -> {new} on {date}: weight {weight} is not in (0, 1]")]
     LineageWeight {
         old: String,
@@ -178,7 +184,8 @@ impl UnitError {
             | UnitError::ParentLevel { code, .. } => code,
             UnitError::LineageOldMissing { old, .. }
             | UnitError::LineageNewMissing { old, .. }
-            | UnitError::LineageWeight { old, .. } => old,
+            | UnitError::LineageWeight { old, .. }
+            | UnitError::SplitWeights { old, .. } => old,
         }
     }
 }
@@ -301,6 +308,23 @@ impl UnitRegistry {
                         .or_default()
                         .push((new, edge.kind, edge.weight))
                 }
+            }
+        }
+        // A split passes the whole of the old unit on, no more and no less, or carried sums would grow or shrink.
+        for (old, edges) in &registry.successors {
+            let total: f64 = edges
+                .iter()
+                .filter(|(_, kind, _)| *kind == LineageKind::Split)
+                .map(|(_, _, weight)| weight)
+                .sum();
+            let splits = edges.iter().any(|(_, kind, _)| *kind == LineageKind::Split);
+            if splits && (total - 1.0).abs() > 1e-6 {
+                let unit = registry.get(*old);
+                errors.push(UnitError::SplitWeights {
+                    old: unit.code.clone(),
+                    date: unit.valid_to.unwrap_or(Date::MAX),
+                    total: format!("{total:.4}"),
+                });
             }
         }
         registry.lineage = lineage;

@@ -307,3 +307,24 @@ fn crosswalks_are_classified() {
         ]
     );
 }
+
+#[test]
+fn split_weights_must_add_up_to_one() {
+    let units = vec![
+        unit("1", UnitLevel::Province, None, None, Some(REFORM)),
+        unit("2", UnitLevel::Province, None, Some(REFORM), None),
+        unit("3", UnitLevel::Province, None, Some(REFORM), None),
+    ];
+    let edge = |new: &str, weight: f64| vantage_model::unit::Lineage {
+        old_code: "1".into(),
+        new_code: new.into(),
+        date: REFORM,
+        kind: LineageKind::Split,
+        weight,
+    };
+    assert!(UnitRegistry::new(units.clone(), vec![edge("2", 0.4), edge("3", 0.6)]).is_ok());
+    let errors = UnitRegistry::new(units, vec![edge("2", 1.0), edge("3", 1.0)]).unwrap_err();
+    assert!(
+        matches!(&errors[0], UnitError::SplitWeights { old, total, .. } if old == "1" && total == "2.0000")
+    );
+}
