@@ -427,15 +427,17 @@ pub(crate) async fn check(
                 agencies: &agency_codes,
             };
             for problem in validate_catalog(&all, &context) {
-                if let Some((row, _)) = records
+                match records
                     .iter()
                     .find(|(_, indicator)| indicator.code == problem.code)
                 {
-                    errors.push(RowError {
+                    Some((row, _)) => errors.push(RowError {
                         row: *row,
                         column: column_of(problem.field).to_owned(),
                         reason: problem.message,
-                    });
+                    }),
+                    // A stored indicator that the file breaks (a cycle through it, an operand narrowed).
+                    None => whole_file_problems.push(problem.to_string()),
                 }
             }
             Batch::Catalog(keep_valid(records, &errors))
