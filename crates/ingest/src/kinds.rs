@@ -146,7 +146,7 @@ pub(crate) async fn check(
     sheet: &Sheet,
     options: &ImportOptions,
 ) -> Result<Checked, StoreError> {
-    let mut errors = sheet.overlong.clone();
+    let mut errors = sheet.malformed.clone();
     let mut whole_file_problems: Vec<String> = Vec::new();
     let mut keys: HashMap<String, usize> = HashMap::new();
     // Parses each row with `parse`, which returns the row's key and record; later rows with a key already

@@ -40,8 +40,8 @@ pub(crate) struct Sheet {
     pub columns: HashMap<String, usize>,
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
-    /// Rows with more values than the header has columns.
-    pub overlong: Vec<RowError>,
+    /// Rows that are malformed as a whole: more values than the header has columns, or a NUL character.
+    pub malformed: Vec<RowError>,
 }
 
 impl Sheet {
@@ -74,7 +74,12 @@ impl Sheet {
             }
         };
         let mut columns = HashMap::new();
-        for (index, name) in header.iter().enumerate() {
+        // Spreadsheets often export trailing empty header cells; only named columns must be unique.
+        for (index, name) in header
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| !name.is_empty())
+        {
             if columns.insert(name.clone(), index).is_some() {
                 return Err(FileError::DuplicateColumn(name.clone()));
             }
@@ -90,19 +95,48 @@ impl Sheet {
             });
         }
         let mut rows = Vec::new();
-        let mut overlong = Vec::new();
-        for (index, record) in records.enumerate() {
-            let row = index + 2;
+        let mut malformed = Vec::new();
+        // A spreadsheet shows one row per line, blank lines included, but a quoted cell with line breaks
+        // as one row: the row number is the line the record starts on less the breaks inside earlier cells.
+        // The reader reports where a record starts before it skips blank lines, so those are stepped over.
+        let mut breaks_in_cells = 0;
+        let mut lines_before = 0;
+        let mut counted_to = 0;
+        for record in records {
             let record = record.map_err(|error| FileError::Malformed {
-                row,
+                row: lines_before + 1 - breaks_in_cells,
                 reason: error.to_string(),
             })?;
+            let mut start = record
+                .position()
+                .map_or(counted_to, |position| position.byte() as usize)
+                .min(bytes.len());
+            while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+                start += 1;
+            }
+            lines_before += bytes[counted_to.min(start)..start]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count();
+            counted_to = counted_to.max(start);
+            let row = lines_before + 1 - breaks_in_cells;
+            breaks_in_cells += record
+                .iter()
+                .map(|field| field.matches('\n').count())
+                .sum::<usize>();
+            if let Some(column) = record.iter().position(|field| field.contains('\0')) {
+                malformed.push(RowError {
+                    row,
+                    column: header.get(column).cloned().unwrap_or_default(),
+                    reason: "contains a NUL character".to_owned(),
+                });
+            }
             let fields: Vec<String> = record.iter().map(|field| field.trim().to_owned()).collect();
             if fields.iter().all(String::is_empty) {
                 continue;
             }
             if fields.len() > header.len() {
-                overlong.push(RowError {
+                malformed.push(RowError {
                     row,
                     column: header.last().cloned().unwrap_or_default(),
                     reason: format!(
@@ -121,7 +155,7 @@ impl Sheet {
             columns,
             header,
             rows,
-            overlong,
+            malformed,
         })
     }
 }
@@ -282,6 +316,25 @@ mod tests {
                 Err(other) => prop_assert!(false, "unexpected {other}"),
             }
         }
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let text = "a,b\n1,2\n\n3,\"two\nlines\"\n4,5\n";
+        let sheet = Sheet::read(text.as_bytes(), &["a", "b"]).unwrap();
+        let numbers: Vec<usize> = sheet.rows.iter().map(|(row, _)| *row).collect();
+        assert_eq!(numbers, vec![2, 4, 5]);
+    }
+
+    #[test]
+    fn trailing_unnamed_columns_and_nul_characters() {
+        let sheet = Sheet::read("a,b,,\n1,2,,\n3,x\0y,,\n".as_bytes(), &["a", "b"]).unwrap();
+        assert_eq!(sheet.rows.len(), 2);
+        assert_eq!(sheet.malformed.len(), 1);
+        assert_eq!(
+            (sheet.malformed[0].row, sheet.malformed[0].column.as_str()),
+            (3, "b")
+        );
     }
 
     #[test]

@@ -73,13 +73,18 @@ impl Problem {
 }
 
 impl From<StoreError> for Problem {
+    /// The details stay in the log: callers learn what kind of failure it was, not the database's words.
     fn from(error: StoreError) -> Problem {
         tracing::error!(%error, "storage error");
         match error {
-            StoreError::Database(_) => {
-                Problem::new(ProblemKind::StorageUnavailable, error.to_string())
-            }
-            _ => Problem::new(ProblemKind::Internal, error.to_string()),
+            StoreError::Unavailable(_) => Problem::new(
+                ProblemKind::StorageUnavailable,
+                "the database cannot be reached; try again later",
+            ),
+            _ => Problem::new(
+                ProblemKind::Internal,
+                "the server failed to read or write its data; see its log",
+            ),
         }
     }
 }

@@ -47,11 +47,13 @@ pub(crate) struct Readiness {
     )
 )]
 async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Problem> {
-    state
-        .store
-        .ping()
-        .await
-        .map_err(|error| Problem::new(ProblemKind::StorageUnavailable, error.to_string()))?;
+    state.store.ping().await.map_err(|error| {
+        tracing::warn!(%error, "readiness check failed");
+        Problem::new(
+            ProblemKind::StorageUnavailable,
+            "the database cannot be reached",
+        )
+    })?;
     Ok(Json(Readiness {
         status: "ready",
         storage: state.store.backend().name(),

@@ -27,8 +27,10 @@ use crate::table::{Cell, Table};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported database URL `{0}`: expected sqlite:PATH or postgres://...")]
+    #[error("unsupported database URL scheme `{0}`: expected sqlite:PATH or postgres://...")]
     UnsupportedUrl(String),
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
     Database(String),
     #[error("migration failed: {0}")]
@@ -41,7 +43,16 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        StoreError::Database(error.to_string())
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed => StoreError::Unavailable(error.to_string()),
+            sqlx::Error::Database(ref database) if database.is_unique_violation() => {
+                StoreError::AlreadyExists(database.message().to_owned())
+            }
+            _ => StoreError::Database(error.to_string()),
+        }
     }
 }
 
@@ -58,7 +69,9 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Backend::Postgres)
         } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            // Only the scheme: the rest of a URL may hold a password.
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(StoreError::UnsupportedUrl(scheme.to_owned()))
         }
     }
 
@@ -301,7 +314,9 @@ impl Store {
         binds: Vec<Cell>,
     ) -> Result<Vec<D>, StoreError> {
         let columns: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
-        let order: Vec<&str> = columns[..table.key].to_vec();
+        // Revisions of one key come oldest first.
+        let mut order: Vec<&str> = columns[..table.key].to_vec();
+        order.extend(columns.iter().filter(|name| **name == "revision"));
         let sql = format!(
             "SELECT {} FROM {} {filter} ORDER BY {}",
             columns.join(", "),
@@ -449,30 +464,27 @@ impl Store {
         Ok(revisions)
     }
 
-    /// Adds a user; refuses a username that is taken.
+    /// Adds a user; refuses a username that is taken. A plain insert, so that two processes adding the same
+    /// name cannot overwrite each other: the database's unique key decides.
     pub async fn add_user(
         &self,
         user: &User,
         password_hash: &str,
         created_at: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let taken = sqlx::query("SELECT 1 FROM users WHERE username = $1")
-            .bind(user.username.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if taken {
-            return Err(StoreError::AlreadyExists(format!(
+        let sql = "INSERT INTO users (username, role, agency, unit_code, domain, password_hash, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let mut query = sqlx::query(sql);
+        for cell in convert::user_row(user, password_hash, created_at) {
+            query = table::bind(query, &cell);
+        }
+        match query.execute(&self.pool).await.map_err(StoreError::from) {
+            Err(StoreError::AlreadyExists(_)) => Err(StoreError::AlreadyExists(format!(
                 "user `{}`",
                 user.username
-            )));
+            ))),
+            other => other.map(|_| ()),
         }
-        let row = convert::user_row(user, password_hash, created_at);
-        USERS.upsert(&mut tx, self.backend, vec![row]).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
