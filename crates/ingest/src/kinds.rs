@@ -221,6 +221,17 @@ pub(crate) async fn check(
                 let valid_to = row.date("valid_to");
                 let lat = row.optional_number("lat");
                 let lon = row.optional_number("lon");
+                match (lat, lon) {
+                    (Some(_), None) => row.fail("lon", "is empty while lat is given"),
+                    (None, Some(_)) => row.fail("lat", "is empty while lon is given"),
+                    (Some(lat), _) if !(-90.0..=90.0).contains(&lat) => {
+                        row.fail("lat", format!("{lat} is not a latitude"))
+                    }
+                    (_, Some(lon)) if !(-180.0..=180.0).contains(&lon) => {
+                        row.fail("lon", format!("{lon} is not a longitude"))
+                    }
+                    _ => {}
+                }
                 let unit = Unit {
                     code: row.text("code"),
                     name: row.text("name"),
@@ -415,9 +426,28 @@ pub(crate) async fn check(
                 .collect();
             let agency_codes: BTreeSet<String> =
                 agencies.into_iter().map(|agency| agency.code).collect();
-            let mut all: Vec<Indicator> = store
-                .indicators()
-                .await?
+            let stored = store.indicators().await?;
+            // Optional columns the file does not have leave the stored definition alone: a department's
+            // catalogue without a `public` column must not publish its internal indicators.
+            for (_, indicator) in records.iter_mut() {
+                let Some(old) = stored.iter().find(|old| old.code == indicator.code) else {
+                    continue;
+                };
+                let absent = |column: &str| !sheet.columns.contains_key(column);
+                if absent("public") {
+                    indicator.public = old.public;
+                }
+                if absent("formula") {
+                    indicator.formula = old.formula.clone();
+                }
+                if absent("source") {
+                    indicator.source = old.source.clone();
+                }
+                if absent("confidence") {
+                    indicator.confidence = old.confidence.clone();
+                }
+            }
+            let mut all: Vec<Indicator> = stored
                 .into_iter()
                 .filter(|stored| !records.iter().any(|(_, new)| new.code == stored.code))
                 .collect();
@@ -552,7 +582,9 @@ pub(crate) async fn check(
                     records.push((row.number, observation));
                     Some((text, row.number))
                 });
-                Batch::Observations(keep_valid(records, &errors))
+                let mut observations = keep_valid(records, &errors);
+                keep_stored_fields(store, sheet, &mut observations).await?;
+                Batch::Observations(observations)
             }
         }
     };
@@ -582,6 +614,43 @@ fn merged_lineage(stored: Vec<Lineage>, file: &[Lineage]) -> Vec<Lineage> {
         .collect();
     all.extend(file.iter().cloned());
     all
+}
+
+/// A column the file does not have leaves the stored field alone, so that re-importing a plain value file
+/// after review does not undo the review. An unchanged value keeps its status and comment; a changed value
+/// without a status column is submitted again.
+async fn keep_stored_fields(
+    store: &Store,
+    sheet: &Sheet,
+    observations: &mut [Observation],
+) -> Result<(), StoreError> {
+    let has_status = sheet.columns.contains_key("status");
+    let has_comment = sheet.columns.contains_key("comment");
+    if has_status && has_comment {
+        return Ok(());
+    }
+    let keys: Vec<ObservationKey> = observations
+        .iter()
+        .map(|observation| observation.key.clone())
+        .collect();
+    let stored: HashMap<ObservationKey, Observation> = store
+        .current_observations(&keys)
+        .await?
+        .into_iter()
+        .map(|observation| (observation.key.clone(), observation))
+        .collect();
+    for observation in observations.iter_mut() {
+        let Some(current) = stored.get(&observation.key) else {
+            continue;
+        };
+        if !has_comment {
+            observation.comment = current.comment.clone();
+        }
+        if !has_status && observation.value == current.value {
+            observation.status = current.status;
+        }
+    }
+    Ok(())
 }
 
 /// The CSV column a catalogue check is about.

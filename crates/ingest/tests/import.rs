@@ -245,18 +245,26 @@ on_every_backend!(targets_are_checked, |store| {
 });
 
 on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
-    let units = "code,name,level,parent_code,kind,valid_from\n\
-        99001,Xã Mới,commune,68,xã,2026-01-01\n\
-        99002,Xã Lạ,village,68,xã,\n\
-        99003,Xã Mồ Côi,commune,4242,xã,2026-01-01\n\
-        99004,Xã Ngày Sai,commune,68,xã,2026-13-01\n";
+    let units = "code,name,level,parent_code,kind,valid_from,lat,lon\n\
+        99001,Xã Mới,commune,68,xã,2026-01-01,11.9,108.4\n\
+        99002,Xã Lạ,village,68,xã,,,\n\
+        99003,Xã Mồ Côi,commune,4242,xã,2026-01-01,,\n\
+        99004,Xã Ngày Sai,commune,68,xã,2026-13-01,,\n\
+        99005,Xã Nửa Điểm,commune,68,xã,2026-01-01,11.9,\n\
+        99006,Xã Ngoài Khơi,commune,68,xã,2026-01-01,108.4,11.9\n";
     let errors = refused(store, ImportKind::Units, units).await;
     assert_eq!(
         errors
             .iter()
             .map(|(row, column, _)| (*row, column.as_str()))
             .collect::<Vec<_>>(),
-        vec![(3, "level"), (4, "code"), (5, "valid_from")]
+        vec![
+            (3, "level"),
+            (4, "code"),
+            (5, "valid_from"),
+            (6, "lon"),
+            (7, "lat")
+        ]
     );
     assert!(
         errors[1].2.contains("parent 4242 does not exist"),
@@ -415,6 +423,97 @@ on_every_backend!(
         assert_eq!(
             stored.iter().find(|i| i.code == "B.RATE").unwrap().formula,
             None
+        );
+    }
+);
+
+on_every_backend!(reimporting_plain_values_keeps_the_review, |store| {
+    let reviewed = "indicator,unit,period,value,status,comment\nBUD.REVENUE_TOTAL,68,202510,1000,approved,checked by STC\n";
+    import_csv(
+        store,
+        ImportKind::Observations,
+        reviewed.as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    let plain = "indicator,unit,period,value\nBUD.REVENUE_TOTAL,68,202510,1000\n";
+    let again = import_csv(
+        store,
+        ImportKind::Observations,
+        plain.as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.counts,
+        WriteCounts {
+            created: 0,
+            updated: 0,
+            unchanged: 1
+        }
+    );
+    let changed = "indicator,unit,period,value\nBUD.REVENUE_TOTAL,68,202510,1050\n";
+    import_csv(
+        store,
+        ImportKind::Observations,
+        changed.as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    let current = &store.observations(&Default::default()).await.unwrap()[0];
+    assert_eq!(
+        (current.value, current.status.as_str()),
+        (1050.0, "submitted")
+    );
+    assert_eq!(current.comment.as_deref(), Some("checked by STC"));
+});
+
+on_every_backend!(
+    a_catalogue_without_optional_columns_keeps_the_stored_ones,
+    |store| {
+        let stored = store.indicators().await.unwrap();
+        let internal = stored
+            .iter()
+            .find(|indicator| !indicator.public)
+            .expect("the demo has internal indicators");
+        let header = "code,name_vi,name_en,domain,unit,frequency,time_aggregation,space_aggregation,polarity,cumulative,levels,owner_agency\n";
+        let row = format!(
+            "{},Tên mới,New name,{},{},{},{},{},{},{},{},{}\n",
+            internal.code,
+            internal.domain,
+            internal.measure,
+            internal.frequency,
+            internal.time_aggregation,
+            internal.space_aggregation,
+            internal.polarity,
+            if internal.cumulative { "yes" } else { "no" },
+            vantage_model::indicator::format_levels(&internal.levels),
+            internal.owner_agency
+        );
+        let outcome = import_csv(
+            store,
+            ImportKind::Catalog,
+            format!("{header}{row}").as_bytes(),
+            &options(false),
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome.counts.updated, 1);
+        let updated = store
+            .indicators()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.code == internal.code)
+            .unwrap();
+        assert_eq!(updated.name_vi, "Tên mới");
+        assert!(!updated.public, "still internal");
+        assert_eq!(
+            (updated.formula.as_ref(), updated.source.as_str()),
+            (internal.formula.as_ref(), internal.source.as_str())
         );
     }
 );

@@ -243,7 +243,7 @@ decode!(Indicator, |c| Indicator {
     confidence: c.text()?,
 });
 
-fn key_cells(key: &ObservationKey) -> [Cell; 3] {
+pub(crate) fn key_cells(key: &ObservationKey) -> [Cell; 3] {
     [
         Cell::text(&*key.indicator),
         Cell::text(&*key.unit),

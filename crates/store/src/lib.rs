@@ -433,6 +433,30 @@ impl Store {
         self.read(&OBSERVATIONS, &filter, binds).await
     }
 
+    /// The current values of these cells, those that have one.
+    pub async fn current_observations(
+        &self,
+        keys: &[ObservationKey],
+    ) -> Result<Vec<Observation>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(table::CHUNK_ROWS) {
+            let cells: Vec<Vec<Cell>> = chunk
+                .iter()
+                .map(|key| convert::key_cells(key).to_vec())
+                .collect();
+            let keys: Vec<&[Cell]> = cells.iter().map(Vec::as_slice).collect();
+            for row in OBSERVATIONS
+                .current(&mut conn, self.backend, &keys)
+                .await?
+                .into_values()
+            {
+                found.push(Observation::decode(row)?);
+            }
+        }
+        Ok(found)
+    }
+
     pub async fn count_observations(&self) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM observations")
             .fetch_one(&self.pool)

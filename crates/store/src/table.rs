@@ -92,7 +92,7 @@ impl WriteCounts {
 
 /// Rows per statement: large enough that statement overhead vanishes, small enough to keep the JSON of a
 /// chunk within a few megabytes.
-const CHUNK_ROWS: usize = 10_000;
+pub(crate) const CHUNK_ROWS: usize = 10_000;
 
 impl Table {
     fn key_columns(&self) -> Vec<&'static str> {
@@ -107,7 +107,7 @@ impl Table {
     }
 
     /// Reads the current rows of these keys.
-    async fn current(
+    pub(crate) async fn current(
         &self,
         conn: &mut AnyConnection,
         backend: Backend,
