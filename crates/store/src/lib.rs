@@ -475,17 +475,22 @@ impl Store {
             Cell::text(key.unit.as_str()),
             Cell::text(key.period.to_string()),
         ];
+        // One statement, so that a write in between cannot show a revision twice or lose one.
         let filter = "WHERE indicator = $1 AND unit_code = $2 AND period = $3";
-        let history = Table {
-            name: "observation_revisions",
-            ..OBSERVATIONS
-        };
-        let mut revisions: Vec<Observation> = self.read(&history, filter, binds.clone()).await?;
-        revisions.extend(
-            self.read::<Observation>(&OBSERVATIONS, filter, binds)
-                .await?,
+        let columns: Vec<&str> = OBSERVATIONS.columns.iter().map(|(name, _)| *name).collect();
+        let columns = columns.join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM observation_revisions {filter} \
+             UNION ALL SELECT {columns} FROM observations {filter} ORDER BY revision"
         );
-        Ok(revisions)
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for cell in &binds {
+            query = table::bind(query, cell);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Observation::decode(OBSERVATIONS.decode(row)?))
+            .collect()
     }
 
     /// Adds a user; refuses a username that is taken. A plain insert, so that two processes adding the same
