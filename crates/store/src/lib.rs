@@ -430,7 +430,16 @@ impl Store {
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
-        self.read(&OBSERVATIONS, &filter, binds).await
+        let mut observations: Vec<Observation> = self.read(&OBSERVATIONS, &filter, binds).await?;
+        // Sorted here, not by the database, whose text collation differs between backends.
+        observations.sort_by(|a, b| {
+            (&a.key.indicator, a.key.period, &a.key.unit).cmp(&(
+                &b.key.indicator,
+                b.key.period,
+                &b.key.unit,
+            ))
+        });
+        Ok(observations)
     }
 
     /// The current values of these cells, those that have one.

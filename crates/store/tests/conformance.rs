@@ -372,3 +372,27 @@ conformance!(reopening_keeps_everything, |store| {
     store.ping().await.unwrap();
     assert_eq!(store.count_observations().await.unwrap(), 1);
 });
+
+conformance!(
+    observations_come_in_the_same_order_on_every_backend,
+    |store| {
+        let batch = vec![
+            observation("a1", "202510", 1.0),
+            observation("B1", "202510", 2.0),
+            observation("B1", "202509", 3.0),
+        ];
+        store.write_observations(&batch).await.unwrap();
+        let order: Vec<(String, String)> = store
+            .observations(&ObservationFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.key.period.to_string(), o.key.unit))
+            .collect();
+        let expected = [("202509", "B1"), ("202510", "B1"), ("202510", "a1")];
+        assert_eq!(
+            order,
+            expected.map(|(period, unit)| (period.to_owned(), unit.to_owned()))
+        );
+    }
+);
