@@ -323,8 +323,18 @@ impl Store {
             table.name,
             order.join(", ")
         );
+        self.fetch(table, sql, &binds).await
+    }
+
+    /// Runs a query over `table`'s columns with `binds` and decodes each row.
+    async fn fetch<D: Decode>(
+        &self,
+        table: &Table,
+        sql: String,
+        binds: &[Cell],
+    ) -> Result<Vec<D>, StoreError> {
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for cell in &binds {
+        for cell in binds {
             query = table::bind(query, cell);
         }
         let rows = query.fetch_all(&self.pool).await?;
@@ -492,14 +502,7 @@ impl Store {
             "SELECT {columns} FROM observation_revisions {filter} \
              UNION ALL SELECT {columns} FROM observations {filter} ORDER BY revision"
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for cell in &binds {
-            query = table::bind(query, cell);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| Observation::decode(OBSERVATIONS.decode(row)?))
-            .collect()
+        self.fetch(&OBSERVATIONS, sql, &binds).await
     }
 
     /// Adds a user; refuses a username that is taken. A plain insert, so that two processes adding the same
