@@ -289,8 +289,16 @@ impl Period {
     /// The periods of the finer type `kind` whose parent of this type is
     /// `self`, in order: `[self]` for the same type, none for a coarser one.
     pub fn children(&self, kind: PeriodType) -> Vec<Period> {
+        self.child_ordinals(kind)
+            .map(|n| Period::from_ordinal(kind, n))
+            .collect()
+    }
+
+    /// The ordinals of [`Period::children`] of type `kind`, without building them; empty for a coarser type.
+    pub fn child_ordinals(&self, kind: PeriodType) -> RangeInclusive<i64> {
         if kind > self.period_type() {
-            return Vec::new();
+            #[allow(clippy::reversed_empty_ranges)]
+            return 1..=0;
         }
         let (start, end) = self.bounds();
         let mut first = Period::containing(kind, start);
@@ -301,7 +309,7 @@ impl Period {
         if last.anchor() > end {
             last = last.previous();
         }
-        Period::range(first, last)
+        first.ordinal()..=last.ordinal()
     }
 
     pub fn next(&self) -> Period {
@@ -433,9 +441,9 @@ impl Period {
             .collect()
     }
 
-    /// Its [`PeriodType::ordinal_of`] number, clamped like every ordinal
-    /// this module hands out.
-    fn ordinal(&self) -> i64 {
+    /// Sequence number among all periods of its type: consecutive periods
+    /// have consecutive numbers, which lets the engine index series densely.
+    pub fn ordinal(&self) -> i64 {
         let range = self.period_type().ordinals();
         self.raw_ordinal().clamp(*range.start(), *range.end())
     }
@@ -457,7 +465,8 @@ impl Period {
         }
     }
 
-    fn from_ordinal(kind: PeriodType, n: i64) -> Period {
+    /// The period of type `kind` whose [`Period::ordinal`] is `n`, clamped to years 1..=9999.
+    pub fn from_ordinal(kind: PeriodType, n: i64) -> Period {
         let range = kind.ordinals();
         let n = n.clamp(*range.start(), *range.end());
         // After clamping, years lie in 1..=9999 and indices within a year

@@ -121,6 +121,7 @@ proptest! {
                 prop_assert!(!children.is_empty());
                 for child in &children {
                     prop_assert_eq!(child.parent(coarse), Some(parent));
+                    prop_assert_eq!(Period::from_ordinal(fine, child.ordinal()), *child);
                 }
                 for pair in children.windows(2) {
                     prop_assert_eq!(pair[0].next(), pair[1]);
