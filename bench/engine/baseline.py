@@ -64,7 +64,9 @@ CREATE TABLE observation (
 
 # --- Pre-aggregation ------------------------------------------------------------------------------------
 # Every unit above commune level gets its monthly and quarterly values of every base indicator
-# materialised, so the questions read a handful of rows instead of aggregating the observations.
+# materialised, so the questions read a handful of rows instead of aggregating the observations. The
+# tables are written in key order, unit first: a question's rows then sit together, in a few PostgreSQL
+# pages or DuckDB row groups (whose zone maps skip the others).
 
 # Each unit above commune level with each unit above commune level in its subtree, itself included.
 UNIT_SUBTREE_SELECT = """
@@ -78,10 +80,9 @@ SELECT unit_id, member_id FROM subtree"""
 # Monthly value at each unit: the indicator's space aggregation over the communes of its subtree. It is
 # computed in two steps so that the observations are aggregated only once: `parent_month` has, for each
 # unit with communes directly under it, the total, count, max and min of those communes' values; a unit's
-# are then combined from those of the units of its subtree. Both engines take the indicator's own
-# aggregation out of the four afterwards. The mean is total / count rather than avg(): PostgreSQL's avg()
-# state is an array, and the smaller states of these four keep more groups in memory before its hash
-# aggregate spills to disk.
+# are then combined from those of the units of its subtree, and the indicator's own aggregation picked.
+# The mean is total / count rather than avg(): PostgreSQL's avg() state is an array, and the smaller
+# states of these four keep more groups in memory before its hash aggregate spills to disk.
 AGG_MONTH_SELECT = """
 WITH parent_month AS (
     SELECT u.parent_id AS unit_id, o.indicator_id, o.period,
@@ -99,7 +100,8 @@ FROM (
            max(p.largest) AS largest, min(p.smallest) AS smallest
     FROM parent_month p JOIN unit_subtree s ON s.member_id = p.unit_id
     GROUP BY s.unit_id, p.indicator_id, p.period
-) a JOIN indicator i ON i.id = a.indicator_id"""
+) a JOIN indicator i ON i.id = a.indicator_id
+ORDER BY a.unit_id, a.indicator_id, a.period"""
 
 # Quarterly value at each unit: the indicator's time aggregation over the unit's monthly values in the
 # quarter, which is identified by its first month (202607 for 2026Q3). `{last}` is the engine's way to
@@ -117,10 +119,12 @@ FROM (
     FROM agg_month
     WHERE value IS NOT NULL
     GROUP BY unit_id, indicator_id, quarter_start
-) q JOIN indicator i ON i.id = q.indicator_id"""
+) q JOIN indicator i ON i.id = q.indicator_id
+ORDER BY q.unit_id, q.indicator_id, q.quarter_start"""
 
 # --- Questions ------------------------------------------------------------------------------------------
-# Written once for both engines with psycopg's %(name)s parameters; DuckDB's are derived from them.
+# Written with psycopg's %(name)s parameters, from which DuckDB's are derived. Where two forms of a
+# question were measured to favour different engines, each engine uses its faster one.
 
 
 def indicator_value(base, numerator, denominator):
@@ -151,8 +155,10 @@ LEFT JOIN unit_quarter n ON n.indicator_id = i.numerator_id AND n.quarter_start 
 LEFT JOIN unit_quarter d ON d.indicator_id = i.denominator_id AND d.quarter_start = i.quarter_start
 ORDER BY i.code, i.q"""
 
-# One base indicator at every district, this month and the same month a year earlier.
-PANEL_SQL = """
+# One base indicator at every district, this month and the same month a year earlier. Two forms, each
+# faster on one engine: one index probe per district and month (PostgreSQL), or one pass over the
+# indicator's rows for both months (DuckDB, which scans rather than probes).
+PANEL_PROBE_SQL = """
 SELECT u.code, cur.value, prev.value AS value_last_year
 FROM unit u
 LEFT JOIN agg_month cur
@@ -162,9 +168,22 @@ LEFT JOIN agg_month prev
 WHERE u.level = 'district'
 ORDER BY u.code"""
 
+# Each period holds one row per unit, so max() just picks it.
+PANEL_SCAN_SQL = """
+SELECT u.code,
+       max(m.value) FILTER (WHERE m.period = %(period)s) AS value,
+       max(m.value) FILTER (WHERE m.period = %(last_year)s) AS value_last_year
+FROM unit u
+LEFT JOIN agg_month m
+       ON m.unit_id = u.id AND m.indicator_id = %(indicator)s AND m.period IN (%(period)s, %(last_year)s)
+WHERE u.level = 'district'
+GROUP BY u.code
+ORDER BY u.code"""
+
 LOOKUP_SQL = """
 SELECT value FROM observation
 WHERE indicator_id = %(indicator)s AND unit_id = %(unit)s AND period = %(period)s"""
+
 
 def scorecard_sql(only_operands):
     """Every indicator of a domain at one unit and month. `operand` reads, in one pass over the unit's months
@@ -200,11 +219,6 @@ LEFT JOIN operand d ON d.indicator_id = i.denominator_id
 ORDER BY i.code"""
 
 
-def questions_sql(only_scorecard_operands):
-    return {"rollup": ROLLUP_SQL, "panel": PANEL_SQL, "lookup": LOOKUP_SQL,
-            "scorecard": scorecard_sql(only_scorecard_operands)}
-
-
 def log(message):
     print(f"baseline: {message}", file=sys.stderr, flush=True)
 
@@ -213,8 +227,9 @@ class Postgres:
     """PostgreSQL through psycopg 3, in its own schema, dropped before and after the run."""
 
     prefix = "pg"
-    # Measured: the scorecard is faster reading only its operands' rows, which the primary key finds.
-    questions = questions_sql(only_scorecard_operands=True)
+    # The scorecard reading only its operands' rows, which the primary key finds, was measured faster.
+    questions = {"rollup": ROLLUP_SQL, "panel": PANEL_PROBE_SQL, "lookup": LOOKUP_SQL,
+                 "scorecard": scorecard_sql(only_operands=True)}
 
     def __init__(self, url):
         self.conn = psycopg.connect(url, autocommit=True)
@@ -233,7 +248,9 @@ class Postgres:
             self.conn.close()
 
     def copy_csv(self, table, path):
-        """Streams a CSV file into `table` with COPY FROM STDIN; returns the number of rows."""
+        """Streams a CSV file into `table` with COPY FROM STDIN; returns the number of rows. FREEZE (allowed
+        as the table is created in the same transaction) writes the rows already frozen, so the first scan
+        after the load does not have to rewrite every page to set its hint bits."""
         with path.open("rb") as source, self.cur.copy(
                 f"COPY {table} FROM STDIN (FORMAT csv, HEADER true, FREEZE true)") as copy:
             while chunk := source.read(1 << 20):
@@ -257,7 +274,7 @@ class Postgres:
         # There is no arg_max: the latest month's value is the first of the values ordered newest first.
         last = "(array_agg(value ORDER BY period DESC))[1]"
         for statement in (
-            "ANALYZE",  # statistics of the loaded tables, for the plans of the aggregations below
+            "ANALYZE unit, indicator, observation",  # for the plans of the aggregations below
             f"CREATE TABLE unit_subtree AS {UNIT_SUBTREE_SELECT}",
             f"CREATE TABLE agg_month AS {AGG_MONTH_SELECT}",
             "ALTER TABLE agg_month ADD PRIMARY KEY (unit_id, indicator_id, period)",
@@ -277,10 +294,11 @@ class DuckDB:
     """DuckDB in-process, on a database file in a temporary directory."""
 
     prefix = "duckdb"
-    # Measured: the scorecard is faster scanning all the unit's rows (a few thousand, vectorised) than
+    # The scorecard scanning all the unit's rows (a few thousand, vectorised) was measured faster than
     # semi-joining them with its operands. DuckDB spells the parameter %(name)s as $name.
-    questions = {name: re.sub(r"%\((\w+)\)s", r"$\1", sql)
-                 for name, sql in questions_sql(only_scorecard_operands=False).items()}
+    questions = {name: re.sub(r"%\((\w+)\)s", r"$\1", sql) for name, sql in {
+        "rollup": ROLLUP_SQL, "panel": PANEL_SCAN_SQL, "lookup": LOOKUP_SQL,
+        "scorecard": scorecard_sql(only_operands=False)}.items()}
 
     def __init__(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="vantage-bench-duckdb-")
@@ -310,12 +328,10 @@ class DuckDB:
         return rows, time.perf_counter() - start
 
     def prepare(self):
-        # Tables stored in key order: their zone maps then skip all but the row groups a question reads.
         for statement in (
             f"CREATE TABLE unit_subtree AS {UNIT_SUBTREE_SELECT}",
-            f"CREATE TABLE agg_month AS {AGG_MONTH_SELECT} ORDER BY unit_id, indicator_id, period",
-            f"CREATE TABLE agg_quarter AS {AGG_QUARTER_SELECT.format(last='arg_max(value, period)')}"
-            " ORDER BY unit_id, indicator_id, quarter_start",
+            f"CREATE TABLE agg_month AS {AGG_MONTH_SELECT}",
+            f"CREATE TABLE agg_quarter AS {AGG_QUARTER_SELECT.format(last='arg_max(value, period)')}",
             "CHECKPOINT",
         ):
             self.con.execute(statement)
@@ -334,7 +350,8 @@ def question_params(engine, queries):
         "rollup": {"unit": provinces[0][0], "year": queries["year"]},
         "panel": {"indicator": panel["indicator_id"], "period": panel["period"],
                   "last_year": panel["period"] - 100},
-        "lookup": {"indicator": lookup["indicator_id"], "unit": lookup["unit_id"], "period": lookup["period"]},
+        "lookup": {"indicator": lookup["indicator_id"], "unit": lookup["unit_id"],
+                   "period": lookup["period"]},
         "scorecard": {"domain": scorecard["domain"], "unit": scorecard["unit_id"],
                       "period": scorecard["period"], "last_year": scorecard["period"] - 100,
                       "year_start": scorecard["period"] // 100 * 100 + 1},

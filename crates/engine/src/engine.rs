@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use vantage_model::indicator::{Indicator, SpaceAggregation, TimeAggregation};
 use vantage_model::period::{Period, PeriodType};
-use vantage_model::record::{ObservationKey, TargetBound};
+use vantage_model::record::TargetBound;
 use vantage_model::unit::{CarryRule, LineageKind, UnitIndex, UnitRegistry};
 
 use crate::catalog::{Catalog, CatalogError, IndicatorId};
@@ -117,24 +117,26 @@ impl Engine {
     /// Checks a value's key against the catalogue and the units, and turns it into a write.
     pub fn resolve(
         &self,
-        key: &ObservationKey,
+        indicator: &str,
+        unit: &str,
+        period: Period,
         value: Option<f64>,
     ) -> Result<CellWrite, ResolveError> {
-        let indicator = self
+        let id = self
             .catalog
-            .id(&key.indicator)
-            .ok_or_else(|| ResolveError::Indicator(key.indicator.clone()))?;
-        let definition = self.catalog.get(indicator);
+            .id(indicator)
+            .ok_or_else(|| ResolveError::Indicator(indicator.to_owned()))?;
+        let definition = self.catalog.get(id);
         if definition.is_derived() {
             return Err(ResolveError::Derived {
-                indicator: key.indicator.clone(),
+                indicator: indicator.to_owned(),
             });
         }
-        if key.period.period_type() != definition.frequency {
+        if period.period_type() != definition.frequency {
             return Err(ResolveError::PeriodType {
-                indicator: key.indicator.clone(),
+                indicator: indicator.to_owned(),
                 expected: definition.frequency,
-                found: key.period.period_type(),
+                found: period.period_type(),
             });
         }
         if let Some(value) = value
@@ -142,17 +144,17 @@ impl Engine {
         {
             return Err(ResolveError::NotFinite(value));
         }
-        let unit = self
-            .unit_for(&key.unit, key.period)
+        let unit_index = self
+            .unit_for(unit, period)
             .ok_or_else(|| ResolveError::Unit {
-                unit: key.unit.clone(),
-                period: key.period,
-                day: key.period.end(),
+                unit: unit.to_owned(),
+                period,
+                day: period.end(),
             })?;
         Ok(CellWrite {
-            indicator,
-            unit,
-            period: key.period,
+            indicator: id,
+            unit: unit_index,
+            period,
             value,
         })
     }

@@ -472,7 +472,9 @@ impl World {
         batch
             .iter()
             .map(|(key, value)| {
-                let write = engine.resolve(key, *value).unwrap();
+                let write = engine
+                    .resolve(&key.indicator, &key.unit, key.period, *value)
+                    .unwrap();
                 let cell = (key.indicator.clone(), write.unit(), key.period);
                 match value {
                     Some(v) => self.raw.insert(cell, *v),

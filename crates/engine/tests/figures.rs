@@ -4,7 +4,7 @@
 use vantage_engine::{CellWrite, Engine, ForecastMethod, RankOrder, Rule, Status};
 use vantage_model::indicator::{Indicator, Polarity, SpaceAggregation, TimeAggregation};
 use vantage_model::period::{Period, PeriodType};
-use vantage_model::record::{ObservationKey, TargetBound};
+use vantage_model::record::TargetBound;
 use vantage_model::unit::{Unit, UnitLevel, UnitRegistry};
 
 fn unit(code: &str, parent: Option<&str>) -> Unit {
@@ -76,12 +76,9 @@ impl Fixture {
     }
 
     fn write(&self, indicator: &str, unit: &str, period: Period, value: f64) -> CellWrite {
-        let key = ObservationKey {
-            indicator: indicator.into(),
-            unit: unit.into(),
-            period,
-        };
-        self.engine.resolve(&key, Some(value)).unwrap()
+        self.engine
+            .resolve(indicator, unit, period, Some(value))
+            .unwrap()
     }
 
     /// Monthly values split 60/40 between the two communes.

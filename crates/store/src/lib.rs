@@ -10,6 +10,7 @@ pub mod testing;
 use std::str::FromStr;
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
 use jiff::civil::Date;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
@@ -81,6 +82,15 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+}
+
+/// A current value as analytics read it.
+#[derive(Clone, Copy, Debug)]
+pub struct CountedValue<'a> {
+    pub indicator: &'a str,
+    pub unit: &'a str,
+    pub period: Period,
+    pub value: f64,
 }
 
 /// Which observations to read.
@@ -450,6 +460,34 @@ impl Store {
             ))
         });
         Ok(observations)
+    }
+
+    /// Streams the current value of every cell that counts in analytics (all but drafts) to `visit`, in
+    /// key order, without building observations: the engine's start-up load, which must read millions.
+    pub async fn for_each_counted_value(
+        &self,
+        mut visit: impl FnMut(CountedValue<'_>) -> Result<(), String>,
+    ) -> Result<u64, StoreError> {
+        let mut rows = sqlx::query(
+            "SELECT indicator, unit_code, period, value FROM observations \
+             WHERE status <> 'draft' ORDER BY indicator, period, unit_code",
+        )
+        .fetch(&self.pool);
+        let mut count = 0;
+        while let Some(row) = rows.try_next().await? {
+            let period: &str = row.try_get(2)?;
+            let value = CountedValue {
+                indicator: row.try_get(0)?,
+                unit: row.try_get(1)?,
+                period: Period::parse(period).map_err(|error| {
+                    StoreError::Corrupt(format!("stored period {period}: {error}"))
+                })?,
+                value: row.try_get(3)?,
+            };
+            visit(value).map_err(StoreError::Corrupt)?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     /// The current values of these cells, those that have one.
