@@ -203,16 +203,15 @@ async fn writes_are_durable_applied_and_published() {
                 province_value(&analytics, period)
             );
         }
-        let engine = reopened.engine();
-        let indicator = engine.catalog().id("BUD.REVENUE").unwrap();
-        let province = engine.unit_for("68", Period::Year(2026)).unwrap();
-        assert!(
-            engine
+        {
+            let engine = reopened.engine();
+            let indicator = engine.catalog().id("BUD.REVENUE").unwrap();
+            let province = engine.unit_for("68", Period::Year(2026)).unwrap();
+            let status = engine
                 .figures(indicator, province, Period::Year(2026))
-                .status
-                .is_some()
-        );
-        drop(engine);
+                .status;
+            assert!(status.is_some(), "the stored target was loaded");
+        }
         store.close().await;
         eprintln!("passed on {}", database.backend_name);
         database.drop_database().await;
