@@ -462,30 +462,52 @@ impl Store {
         Ok(observations)
     }
 
-    /// Streams the current value of every cell that counts in analytics (all but drafts) to `visit`, in
-    /// key order, without building observations: the engine's start-up load, which must read millions.
+    /// Streams the current value of every cell that counts in analytics (all but drafts) to `visit`,
+    /// without building observations: the engine's start-up load, which must read millions. Values come
+    /// grouped by (indicator, period), one row per group with its units and values packed in a text
+    /// (units are codes; values are written with enough digits to read back exactly), because the
+    /// drivers hand each row from their worker thread to the caller at a cost that dwarfs reading it.
     pub async fn for_each_counted_value(
         &self,
         mut visit: impl FnMut(CountedValue<'_>) -> Result<(), String>,
     ) -> Result<u64, StoreError> {
-        let mut rows = sqlx::query(
-            "SELECT indicator, unit_code, period, value FROM observations \
-             WHERE status <> 'draft' ORDER BY indicator, period, unit_code",
-        )
-        .fetch(&self.pool);
+        let packed = match self.backend {
+            Backend::Sqlite => {
+                "group_concat(unit_code || char(31) || printf('%!.17g', value), char(30))"
+            }
+            // float8 prints the shortest text that reads back exactly.
+            Backend::Postgres => "string_agg(unit_code || chr(31) || value::text, chr(30))",
+        };
+        let sql = format!(
+            "SELECT indicator, period, {packed} FROM observations \
+             WHERE status <> 'draft' GROUP BY indicator, period"
+        );
+        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&self.pool);
         let mut count = 0;
         while let Some(row) = rows.try_next().await? {
-            let period: &str = row.try_get(2)?;
-            let value = CountedValue {
-                indicator: row.try_get(0)?,
-                unit: row.try_get(1)?,
-                period: Period::parse(period).map_err(|error| {
-                    StoreError::Corrupt(format!("stored period {period}: {error}"))
-                })?,
-                value: row.try_get(3)?,
-            };
-            visit(value).map_err(StoreError::Corrupt)?;
-            count += 1;
+            let indicator: &str = row.try_get(0)?;
+            let period: &str = row.try_get(1)?;
+            let period = Period::parse(period)
+                .map_err(|error| StoreError::Corrupt(format!("stored period {period}: {error}")))?;
+            let packed: &str = row.try_get(2)?;
+            for pair in packed.split('\u{1e}') {
+                let parsed = pair
+                    .split_once('\u{1f}')
+                    .and_then(|(unit, value)| Some((unit, value.parse::<f64>().ok()?)));
+                let Some((unit, value)) = parsed else {
+                    return Err(StoreError::Corrupt(format!(
+                        "stored value of {indicator} for {period} unreadable: {pair}"
+                    )));
+                };
+                visit(CountedValue {
+                    indicator,
+                    unit,
+                    period,
+                    value,
+                })
+                .map_err(StoreError::Corrupt)?;
+                count += 1;
+            }
         }
         Ok(count)
     }

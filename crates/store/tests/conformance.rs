@@ -396,3 +396,53 @@ conformance!(
         );
     }
 );
+
+conformance!(counted_values_read_back_exactly_and_skip_drafts, |store| {
+    let awkward = [
+        0.1 + 0.2,
+        1e-300,
+        -123456.78901234568,
+        2.0 / 3.0,
+        1e15 + 0.3,
+    ];
+    let mut values: Vec<Observation> = awkward
+        .iter()
+        .enumerate()
+        .map(|(month, value)| observation("24820", &format!("2026{:02}", month + 1), *value))
+        .collect();
+    let mut draft = observation("24820", "202612", 5.0);
+    draft.status = ObservationStatus::Draft;
+    values.push(draft);
+    store.write_observations(&values).await.unwrap();
+    let mut counted = Vec::new();
+    let count = store
+        .for_each_counted_value(|value| {
+            let key = (
+                value.indicator.to_owned(),
+                value.unit.to_owned(),
+                value.period,
+            );
+            counted.push((key, value.value.to_bits()));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 5, "the draft does not count");
+    counted.sort();
+    // The packed read gives exactly what the row-by-row read gives.
+    let mut stored: Vec<_> = store
+        .observations(&ObservationFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.status != ObservationStatus::Draft)
+        .map(|o| {
+            (
+                (o.key.indicator, o.key.unit, o.key.period),
+                o.value.to_bits(),
+            )
+        })
+        .collect();
+    stored.sort();
+    assert_eq!(counted, stored);
+});
