@@ -371,20 +371,97 @@ impl Engine {
         if kind < frequency || (kind > frequency && compiled.time() == TimeAggregation::None) {
             return None;
         }
-        if let Some((formula, operands)) = &compiled.formula {
-            return formula.evaluate(&mut |code| {
-                let (_, operand) = operands.iter().find(|(name, _)| name == code)?;
-                self.operand_value(*operand, unit, period)
+        if compiled.formula.is_some() {
+            return self.derived_value(indicator, &mut |operand| {
+                self.operand_value(operand, unit, period)
             });
         }
         let space = compiled.space();
         if kind == frequency {
             return finish(space, self.base_acc(indicator, unit, period.ordinal()));
         }
-        let values = period
-            .child_ordinals(frequency)
-            .filter_map(|n| finish(space, self.base_acc(indicator, unit, n)));
+        let range = period.child_ordinals(frequency);
+        let (first, last) = (*range.start(), *range.end());
+        if self.units.reports(unit, frequency, first) && self.units.reports(unit, frequency, last) {
+            // The unit reports the whole period (the usual case): read its run directly.
+            let track = &self.tracks[indicator.0 as usize][unit.0 as usize];
+            let values = range.filter_map(|n| {
+                let own = track.own.get(n);
+                if own.is_nan() {
+                    finish(space, track.children.get(n))
+                } else {
+                    Some(own)
+                }
+            });
+            return aggregate_time(compiled.time(), values);
+        }
+        let values = range.filter_map(|n| finish(space, self.base_acc(indicator, unit, n)));
         aggregate_time(compiled.time(), values)
+    }
+
+    /// A derived indicator's formula evaluated on the operand values `operand` gives.
+    fn derived_value(
+        &self,
+        indicator: IndicatorId,
+        operand: &mut dyn FnMut(IndicatorId) -> Option<f64>,
+    ) -> Option<f64> {
+        let (formula, operands) = self.catalog.compiled(indicator).formula.as_ref()?;
+        formula.evaluate(&mut |code| {
+            let (_, id) = operands.iter().find(|(name, _)| name == code)?;
+            operand(*id)
+        })
+    }
+
+    /// Values of several indicators on one unit over several periods, as an overview or a roll-up asks
+    /// for them, row by row (`indicators.len()` rows of `periods.len()` values): each operand of a derived
+    /// indicator is computed once for the whole table.
+    pub fn values_table(
+        &self,
+        unit: UnitIndex,
+        indicators: &[IndicatorId],
+        periods: &[Period],
+    ) -> Vec<Option<f64>> {
+        let mut memo: Vec<Option<Option<f64>>> = vec![None; self.catalog.len() * periods.len()];
+        let mut table = Vec::with_capacity(indicators.len() * periods.len());
+        for indicator in indicators {
+            for column in 0..periods.len() {
+                table.push(self.memo_value(&mut memo, *indicator, unit, periods, column));
+            }
+        }
+        table
+    }
+
+    fn memo_value(
+        &self,
+        memo: &mut [Option<Option<f64>>],
+        indicator: IndicatorId,
+        unit: UnitIndex,
+        periods: &[Period],
+        column: usize,
+    ) -> Option<f64> {
+        let slot = indicator.0 as usize * periods.len() + column;
+        if let Some(value) = memo[slot] {
+            return value;
+        }
+        let period = periods[column];
+        let compiled = self.catalog.compiled(indicator);
+        let kind = period.period_type();
+        let value = if compiled.formula.is_some()
+            && kind >= compiled.frequency()
+            && (kind == compiled.frequency() || compiled.time() != TimeAggregation::None)
+        {
+            self.derived_value(indicator, &mut |operand| {
+                if kind < self.catalog.compiled(operand).frequency() {
+                    self.operand_value(operand, unit, period)
+                } else {
+                    self.memo_value(memo, operand, unit, periods, column)
+                }
+            })
+        } else {
+            self.value(indicator, unit, period)
+        };
+        memo[slot] = Some(value);
+        value
     }
 
     /// An operand's value for a formula: a level reported less often than the formula (a population, a

@@ -488,6 +488,24 @@ impl World {
 
 fn check_all(world: &World, engine: &Engine) -> Result<(), TestCaseError> {
     let reference = world.reference();
+    // The table an overview asks for agrees with the reference cell by cell.
+    let ids: Vec<IndicatorId> = engine.catalog().ids().collect();
+    let periods: Vec<Period> = [PeriodType::Month, PeriodType::Quarter, PeriodType::Year]
+        .into_iter()
+        .flat_map(periods_of)
+        .collect();
+    for unit in (0..world.registry.units().len()).map(|u| UnitIndex(u as u32)) {
+        let table = engine.values_table(unit, &ids, &periods);
+        for (id, row) in ids.iter().zip(table.chunks(periods.len())) {
+            let code = &engine.catalog().get(*id).code;
+            for (period, found) in periods.iter().zip(row) {
+                prop_assert!(
+                    close(*found, reference.value(code, unit, *period)),
+                    "table: {code} {period}"
+                );
+            }
+        }
+    }
     for (code, id, unit, period) in world.cells(engine) {
         let expected = reference.value(&code, unit, period);
         let found = engine.value(id, unit, period);

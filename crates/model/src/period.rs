@@ -131,7 +131,11 @@ impl PeriodType {
     }
 
     fn ordinals(self) -> RangeInclusive<i64> {
-        self.ordinal_of(FIRST_DAY)..=self.ordinal_of(LAST_DAY)
+        match self.month_span() {
+            // The same as below without the calendar: every ordinal asks for this range.
+            Some(span) => month_number(1, 1) / span..=month_number(9998, 12) / span,
+            None => self.ordinal_of(FIRST_DAY)..=self.ordinal_of(LAST_DAY),
+        }
     }
 }
 
@@ -299,6 +303,12 @@ impl Period {
         if kind > self.period_type() {
             #[allow(clippy::reversed_empty_ranges)]
             return 1..=0;
+        }
+        if let (Some(span), Some(child_span)) = (self.period_type().month_span(), kind.month_span())
+        {
+            // Types made of whole months nest by arithmetic: no calendar needed.
+            let first = self.ordinal() * span / child_span;
+            return first..=first + span / child_span - 1;
         }
         let (start, end) = self.bounds();
         let mut first = Period::containing(kind, start);
