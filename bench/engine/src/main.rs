@@ -594,6 +594,64 @@ async fn main() {
     put("change_event_ms", p50.as_secs_f64() * 1e3);
     put("change_event_p99_ms", p99.as_secs_f64() * 1e3);
 
+    // The engine's own share of loading and of incremental writes, without the store.
+    drop(analytics);
+    let registry = vantage_model::unit::UnitRegistry::new(dataset.units(), Vec::new()).unwrap();
+    let mut engine = Engine::new(dataset.indicators.clone(), registry).unwrap();
+    let started = Instant::now();
+    let mut writes = Vec::with_capacity(1 << 20);
+    for k in dataset.base() {
+        for m in 0..MONTHS {
+            let period = FIRST_MONTH.offset(m as i32);
+            for (c, commune) in dataset.communes.iter().enumerate() {
+                let value = Some(Dataset::value(k, c, m));
+                writes.push(
+                    engine
+                        .resolve(&dataset.indicators[k].code, commune, period, value)
+                        .unwrap(),
+                );
+            }
+        }
+        if writes.len() >= 1 << 20 {
+            engine.load(&writes);
+            writes.clear();
+        }
+    }
+    engine.load(&writes);
+    put(
+        "engine_load_obs_per_s",
+        total as f64 / started.elapsed().as_secs_f64(),
+    );
+    let corrections: Vec<_> = dataset
+        .observations(recorded_at)
+        .step_by(total / (rounds * per_batch))
+        .take(rounds * per_batch)
+        .map(|o| {
+            engine
+                .resolve(
+                    &o.key.indicator,
+                    &o.key.unit,
+                    o.key.period,
+                    Some(o.value + 2.0),
+                )
+                .unwrap()
+        })
+        .collect();
+    let started = Instant::now();
+    let mut changed = 0;
+    for batch in corrections.chunks(per_batch) {
+        changed += engine.apply(batch).len();
+    }
+    put(
+        "engine_writes_per_s",
+        corrections.len() as f64 / started.elapsed().as_secs_f64(),
+    );
+    put(
+        "engine_changes_per_write",
+        changed as f64 / corrections.len() as f64,
+    );
+    drop(engine);
+
     // The baselines, on the same data and questions.
     let mut agreement = String::from("not checked (no baselines run)");
     if let (Some(python), Some(script)) = (&options.python, &options.baseline) {
@@ -703,6 +761,9 @@ fn print_table(figures: &serde_json::Map<String, Value>, total: usize, agreement
         ("lookup p99 (µs)", "lookup_p99_us"),
         ("scorecard p99 (µs)", "scorecard_p99_us"),
         ("incremental writes/s", "writes_per_s"),
+        ("  engine alone: load/s", "engine_load_obs_per_s"),
+        ("  engine alone: writes/s", "engine_writes_per_s"),
+        ("  cells changed per write", "engine_changes_per_write"),
         ("change event p99 (ms)", "change_event_p99_ms"),
         ("start-up (s)", "startup_s"),
         ("engine bytes/value", "bytes_per_obs"),
