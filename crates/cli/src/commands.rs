@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use vantage_ingest::{ImportError, ImportKind, ImportOptions};
+use vantage_live::Analytics;
 use vantage_model::access::{Role, User};
 use vantage_store::{ObservationFilter, Store};
 
@@ -76,6 +77,14 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
 
 /// Binds, prints the URL and serves until interrupted.
 pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()> {
+    let analytics = Analytics::open(Arc::new(store))
+        .await
+        .context("cannot build the analytics engine from the database")?;
+    let load = analytics.load_report();
+    println!(
+        "Analytics engine: {} values loaded in {:.1} s",
+        load.values, load.seconds
+    );
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -86,7 +95,7 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
     );
     std::io::stdout().flush().ok();
     let state = vantage_server::AppState {
-        store: Arc::new(store),
+        analytics: Arc::new(analytics),
         time_zone: settings.time_zone.clone(),
     };
     vantage_server::serve(listener, state).await?;

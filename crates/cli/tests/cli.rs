@@ -406,7 +406,12 @@ fn demo_loads_the_province_and_reuses_it() {
     }
     let mut again = vantage(&args);
     let reused = start(&mut again);
-    assert_eq!(get(&reused.address, "/api/v1/ready").0, 200);
+    let (status, ready) = get(&reused.address, "/api/v1/ready");
+    assert_eq!(status, 200);
+    assert!(
+        ready["values_loaded"].as_u64().unwrap() > 10_000,
+        "the analytics engine holds the demo's values: {ready}"
+    );
     drop(reused);
     let export = run(&mut vantage(&[
         "export",
@@ -475,6 +480,10 @@ async fn imports_and_serves_on_postgres() {
         ]));
         let (status, ready) = get(&server.address, "/api/v1/ready");
         assert_eq!((status, ready["storage"].as_str()), (200, Some("postgres")));
+        assert_eq!(
+            ready["values_loaded"], 1,
+            "the imported value is in the engine"
+        );
         let (_, communes) = get(&server.address, "/api/v1/units?level=commune&limit=1000");
         assert_eq!(communes["items"].as_array().unwrap().len(), 124);
     })

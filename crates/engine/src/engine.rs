@@ -189,6 +189,19 @@ impl Engine {
             .collect()
     }
 
+    /// Sets or clears targets without working out what they changed: the start-up load.
+    pub fn load_targets(
+        &mut self,
+        targets: &[(IndicatorId, UnitIndex, Period, Option<TargetBound>)],
+    ) {
+        for (indicator, unit, period, bound) in targets {
+            match bound {
+                Some(bound) => self.targets.insert((*indicator, *unit, *period), *bound),
+                None => self.targets.remove(&(*indicator, *unit, *period)),
+            };
+        }
+    }
+
     /// Sets or clears targets, returning the cells whose status changed.
     pub fn apply_targets(
         &mut self,
@@ -211,12 +224,7 @@ impl Engine {
             }
         }
         let before: Vec<_> = cells.iter().map(|cell| self.state(*cell).1).collect();
-        for (indicator, unit, period, bound) in targets {
-            match bound {
-                Some(bound) => self.targets.insert((*indicator, *unit, *period), *bound),
-                None => self.targets.remove(&(*indicator, *unit, *period)),
-            };
-        }
+        self.load_targets(targets);
         cells
             .into_iter()
             .zip(before)

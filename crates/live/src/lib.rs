@@ -68,7 +68,7 @@ impl Analytics {
                 Some((indicator, unit, target.key.period, Some(target.bound)))
             })
             .collect::<Vec<_>>();
-        engine.apply_targets(&target_cells);
+        engine.load_targets(&target_cells);
         let mut writes = Vec::new();
         let values = store
             .for_each_counted_value(|value| {
@@ -193,7 +193,14 @@ impl Analytics {
             };
         let _order = self.write_order.lock().await;
         let counts = self.store.write_targets(targets).await?;
-        self.apply(|engine, _| engine.apply_targets(&cells));
+        self.apply(|engine, listening| {
+            if listening {
+                engine.apply_targets(&cells)
+            } else {
+                engine.load_targets(&cells);
+                Vec::new()
+            }
+        });
         Ok(counts)
     }
 

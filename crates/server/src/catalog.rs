@@ -104,7 +104,7 @@ async fn list_indicators(
     Query(query): Query<IndicatorQuery>,
 ) -> Result<Json<IndicatorPage>, Problem> {
     let limit = page_size(query.limit)?;
-    let mut indicators = state.store.indicators().await?;
+    let mut indicators = state.store().indicators().await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     let mut matching = indicators
         .iter()
@@ -153,7 +153,7 @@ async fn get_indicator(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<IndicatorView>, Problem> {
-    let indicators = state.store.indicators().await?;
+    let indicators = state.store().indicators().await?;
     indicators
         .iter()
         .find(|indicator| indicator.code == code)

@@ -14,6 +14,7 @@ use jiff::tz::TimeZone;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
+use vantage_live::Analytics;
 use vantage_store::Store;
 
 pub use crate::problem::{Problem, ProblemKind};
@@ -21,12 +22,17 @@ pub use crate::problem::{Problem, ProblemKind};
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
+    /// The store and the analytics engine built from it; every write goes through it.
+    pub analytics: Arc<Analytics>,
     /// The deployment's civil time zone: "today" and periods are reckoned in it.
     pub time_zone: TimeZone,
 }
 
 impl AppState {
+    pub fn store(&self) -> &Store {
+        self.analytics.store()
+    }
+
     pub fn today(&self) -> Date {
         self.time_zone.to_datetime(jiff::Timestamp::now()).date()
     }

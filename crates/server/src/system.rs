@@ -30,13 +30,17 @@ async fn health() -> Json<Health> {
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Readiness {
-    /// `ready` when storage answers.
+    /// `ready` when storage answers (the analytics engine is loaded before the server listens).
     status: &'static str,
     /// `sqlite` or `postgres`.
     storage: &'static str,
+    /// Values the analytics engine loaded from storage at start-up.
+    values_loaded: u64,
+    /// How long that load took, in seconds.
+    load_seconds: f64,
 }
 
-/// Readiness: storage is reachable.
+/// Readiness: storage is reachable and the analytics engine loaded.
 #[utoipa::path(
     get,
     path = "/ready",
@@ -47,16 +51,19 @@ pub(crate) struct Readiness {
     )
 )]
 async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Problem> {
-    state.store.ping().await.map_err(|error| {
+    state.store().ping().await.map_err(|error| {
         tracing::warn!(%error, "readiness check failed");
         Problem::new(
             ProblemKind::StorageUnavailable,
             "the database cannot be reached",
         )
     })?;
+    let load = state.analytics.load_report();
     Ok(Json(Readiness {
         status: "ready",
-        storage: state.store.backend().name(),
+        storage: state.store().backend().name(),
+        values_loaded: load.values,
+        load_seconds: load.seconds,
     }))
 }
 

@@ -81,7 +81,7 @@ pub(crate) struct UnitQuery {
 }
 
 pub(crate) async fn registry(state: &AppState) -> Result<UnitRegistry, Problem> {
-    UnitRegistry::new(state.store.units().await?, state.store.lineage().await?)
+    UnitRegistry::new(state.store().units().await?, state.store().lineage().await?)
         .map_err(|errors| Problem::new(crate::ProblemKind::Internal, errors[0].to_string()))
 }
 

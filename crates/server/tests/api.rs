@@ -7,6 +7,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use vantage_ingest::{ImportKind, ImportOptions, import_csv};
+use vantage_live::Analytics;
 use vantage_server::AppState;
 use vantage_store::testing::TestDatabase;
 
@@ -80,7 +81,7 @@ async fn start(database: &TestDatabase) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let state = AppState {
-        store: Arc::new(store),
+        analytics: Arc::new(Analytics::open(Arc::new(store)).await.unwrap()),
         time_zone: jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
     };
     tokio::spawn(vantage_server::serve(listener, state));
@@ -117,6 +118,8 @@ async fn check_system(server: std::net::SocketAddr, backend: &str) {
     let ready = get(server, "/api/v1/ready").await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.body["storage"], backend);
+    // Reference data only: the engine is loaded and holds no values yet.
+    assert_eq!(ready.body["values_loaded"], 0);
     let page = get(server, "/").await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/html"));
