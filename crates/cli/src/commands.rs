@@ -82,8 +82,14 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         .context("cannot build the analytics engine from the database")?;
     let load = analytics.load_report();
     println!(
-        "Analytics engine: {} values loaded in {:.1} s",
-        load.values, load.seconds
+        "Analytics engine: {} values loaded in {:.1} s{}",
+        load.values,
+        load.seconds,
+        if load.skipped > 0 {
+            format!(" ({} stored values left out, see the log)", load.skipped)
+        } else {
+            String::new()
+        }
     );
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await

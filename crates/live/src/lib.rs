@@ -38,7 +38,11 @@ pub struct ChangeBatch {
 /// What a start-up load read and how long it took.
 #[derive(Clone, Copy, Debug)]
 pub struct LoadReport {
+    /// Values the engine holds.
     pub values: u64,
+    /// Stored values the engine cannot place (a catalogue changed after they were written: an
+    /// indicator now derived, or reported per another period type); they stay in the store.
+    pub skipped: u64,
     pub seconds: f64,
 }
 
@@ -70,16 +74,30 @@ impl Analytics {
             .collect::<Vec<_>>();
         engine.load_targets(&target_cells);
         let mut writes = Vec::new();
-        let values = store
+        let mut skipped = 0u64;
+        let read = store
             .for_each_counted_value(|value| {
-                let write = engine
-                    .resolve(value.indicator, value.unit, value.period, Some(value.value))
-                    .map_err(|error| {
-                        format!(
-                            "value {} / {} / {}: {error}",
-                            value.indicator, value.unit, value.period
-                        )
-                    })?;
+                let write = match engine.resolve(
+                    value.indicator,
+                    value.unit,
+                    value.period,
+                    Some(value.value),
+                ) {
+                    Ok(write) => write,
+                    Err(error) => {
+                        skipped += 1;
+                        if skipped <= 10 {
+                            tracing::warn!(
+                                indicator = value.indicator,
+                                unit = value.unit,
+                                period = %value.period,
+                                %error,
+                                "stored value left out of analytics"
+                            );
+                        }
+                        return Ok(());
+                    }
+                };
                 writes.push(write);
                 // Aggregates are built a slice at a time, so memory stays bounded.
                 if writes.len() >= 1 << 20 {
@@ -91,10 +109,18 @@ impl Analytics {
             .await?;
         engine.load(&writes);
         let load = LoadReport {
-            values,
+            values: read - skipped,
+            skipped,
             seconds: started.elapsed().as_secs_f64(),
         };
-        tracing::info!(values, seconds = load.seconds, "analytics engine loaded");
+        if skipped > 0 {
+            tracing::warn!(skipped, "stored values left out of analytics in all");
+        }
+        tracing::info!(
+            values = load.values,
+            seconds = load.seconds,
+            "analytics engine loaded"
+        );
         Ok(Analytics {
             store,
             engine: RwLock::new(engine),

@@ -194,9 +194,15 @@ async fn writes_are_durable_applied_and_published() {
         );
         assert_eq!(store.count_observations().await.unwrap(), 3);
 
+        // A value the catalogue no longer fits (written around the checks) is left out, and said so.
+        store
+            .write_observations(&[value("24820", "2026Q4", 1.0, submitted)])
+            .await
+            .unwrap();
         // A restart rebuilds the same figures.
         let reopened = Analytics::open(store.clone()).await.unwrap();
         assert_eq!(reopened.load_report().values, 3);
+        assert_eq!(reopened.load_report().skipped, 1);
         for period in ["2026", "2025Q2", "202609", "202610"] {
             assert_eq!(
                 province_value(&reopened, period),

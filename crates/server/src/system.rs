@@ -36,6 +36,8 @@ pub(crate) struct Readiness {
     storage: &'static str,
     /// Values the analytics engine loaded from storage at start-up.
     values_loaded: u64,
+    /// Stored values it could not place under today's catalogue (see the log).
+    values_skipped: u64,
     /// How long that load took, in seconds.
     load_seconds: f64,
 }
@@ -63,6 +65,7 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Problem
         status: "ready",
         storage: state.store().backend().name(),
         values_loaded: load.values,
+        values_skipped: load.skipped,
         load_seconds: load.seconds,
     }))
 }
