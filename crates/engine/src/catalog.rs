@@ -32,6 +32,13 @@ impl Compiled {
         self.definition.space_aggregation
     }
 
+    /// Whether the indicator has values for periods of type `kind`: its frequency, or a coarser type
+    /// unless its time aggregation is `none`.
+    pub(crate) fn has_values_for(&self, kind: PeriodType) -> bool {
+        let frequency = self.frequency();
+        kind == frequency || (kind > frequency && self.time() != TimeAggregation::None)
+    }
+
     /// Whether values at finer periods read this indicator's value for the period containing them: a
     /// population or a year's plan holds through the year.
     pub(crate) fn holds_through(&self) -> bool {

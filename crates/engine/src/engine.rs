@@ -15,7 +15,7 @@ use vantage_model::unit::{CarryRule, LineageKind, UnitIndex, UnitRegistry};
 
 use crate::catalog::{Catalog, CatalogError, IndicatorId};
 use crate::change::CellChange;
-use crate::hierarchy::Hierarchy;
+use crate::hierarchy::{Hierarchy, kind_index};
 use crate::track::{Acc, Empty, Track};
 
 /// A write the engine has resolved: a reported value, or `None` when the value no longer counts (removed,
@@ -374,9 +374,8 @@ impl Engine {
     /// The value of an indicator on a unit for a period of its frequency or a coarser one.
     pub fn value(&self, indicator: IndicatorId, unit: UnitIndex, period: Period) -> Option<f64> {
         let compiled = self.catalog.compiled(indicator);
-        let frequency = compiled.frequency();
         let kind = period.period_type();
-        if kind < frequency || (kind > frequency && compiled.time() == TimeAggregation::None) {
+        if !compiled.has_values_for(kind) {
             return None;
         }
         if compiled.formula.is_some() {
@@ -384,15 +383,43 @@ impl Engine {
                 self.operand_value(operand, unit, period)
             });
         }
-        let space = compiled.space();
-        if kind == frequency {
-            return finish(space, self.base_acc(indicator, unit, period.ordinal()));
+        let range = period.child_ordinals(compiled.frequency());
+        self.base_value(indicator, unit, kind, range)
+    }
+
+    /// The value of a non-derived indicator over the periods of its frequency with ordinals `range`,
+    /// which make up one period of type `kind`.
+    fn base_value(
+        &self,
+        indicator: IndicatorId,
+        unit: UnitIndex,
+        kind: PeriodType,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<f64> {
+        let track = &self.tracks[indicator.0 as usize][unit.0 as usize];
+        self.base_value_on(track, indicator, unit, kind, range)
+    }
+
+    /// [`Engine::base_value`] with the unit's track already found.
+    fn base_value_on(
+        &self,
+        track: &Track,
+        indicator: IndicatorId,
+        unit: UnitIndex,
+        kind: PeriodType,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<f64> {
+        let compiled = self.catalog.compiled(indicator);
+        if !compiled.has_values_for(kind) {
+            return None;
         }
-        let range = period.child_ordinals(frequency);
+        let (frequency, space) = (compiled.frequency(), compiled.space());
         let (first, last) = (*range.start(), *range.end());
+        if kind == frequency {
+            return finish(space, self.base_acc(indicator, unit, first));
+        }
         if self.units.reports(unit, frequency, first) && self.units.reports(unit, frequency, last) {
             // The unit reports the whole period (the usual case): read its run directly.
-            let track = &self.tracks[indicator.0 as usize][unit.0 as usize];
             let values = range.filter_map(|n| {
                 let own = track.own.get(n);
                 if own.is_nan() {
@@ -430,43 +457,62 @@ impl Engine {
         periods: &[Period],
     ) -> Vec<Option<f64>> {
         let mut memo: Vec<Option<Option<f64>>> = vec![None; self.catalog.len() * periods.len()];
-        let mut table = Vec::with_capacity(indicators.len() * periods.len());
+        // Each column's periods of every finer type, worked out once for all its rows.
+        let ranges: Vec<[std::ops::RangeInclusive<i64>; 6]> = periods
+            .iter()
+            .map(|period| PeriodType::ALL.map(|kind| period.child_ordinals(kind)))
+            .collect();
+        let table = Table {
+            unit,
+            periods,
+            ranges: &ranges,
+        };
+        let mut values = Vec::with_capacity(indicators.len() * periods.len());
         for indicator in indicators {
             for column in 0..periods.len() {
-                table.push(self.memo_value(&mut memo, *indicator, unit, periods, column));
+                values.push(self.table_value(&table, &mut memo, *indicator, column));
             }
         }
-        table
+        values
     }
 
-    fn memo_value(
+    fn table_value(
         &self,
+        table: &Table<'_>,
         memo: &mut [Option<Option<f64>>],
         indicator: IndicatorId,
-        unit: UnitIndex,
-        periods: &[Period],
         column: usize,
     ) -> Option<f64> {
-        let slot = indicator.0 as usize * periods.len() + column;
+        let slot = indicator.0 as usize * table.periods.len() + column;
         if let Some(value) = memo[slot] {
             return value;
         }
-        let period = periods[column];
         let compiled = self.catalog.compiled(indicator);
+        if compiled.formula.is_none() {
+            // A plain indicator fills its whole row at once: its track is found once for all columns.
+            let row = indicator.0 as usize * table.periods.len();
+            let track = &self.tracks[indicator.0 as usize][table.unit.0 as usize];
+            let frequency = kind_index(compiled.frequency());
+            for (offset, period) in table.periods.iter().enumerate() {
+                let range = table.ranges[offset][frequency].clone();
+                let kind = period.period_type();
+                memo[row + offset] =
+                    Some(self.base_value_on(track, indicator, table.unit, kind, range));
+            }
+            return memo[slot].flatten();
+        }
+        let period = table.periods[column];
         let kind = period.period_type();
-        let value = if compiled.formula.is_some()
-            && kind >= compiled.frequency()
-            && (kind == compiled.frequency() || compiled.time() != TimeAggregation::None)
-        {
+        let value = if compiled.has_values_for(kind) {
             self.derived_value(indicator, &mut |operand| {
                 if kind < self.catalog.compiled(operand).frequency() {
-                    self.operand_value(operand, unit, period)
+                    self.operand_value(operand, table.unit, period)
                 } else {
-                    self.memo_value(memo, operand, unit, periods, column)
+                    self.table_value(table, memo, operand, column)
                 }
             })
         } else {
-            self.value(indicator, unit, period)
+            None
         };
         memo[slot] = Some(value);
         value
@@ -641,4 +687,11 @@ pub(crate) fn aggregate_time(
         TimeAggregation::Mean => total.map(|t| t / f64::from(count)),
         _ => total,
     }
+}
+
+/// What every cell of a [`Engine::values_table`] shares.
+struct Table<'a> {
+    unit: UnitIndex,
+    periods: &'a [Period],
+    ranges: &'a [[std::ops::RangeInclusive<i64>; 6]],
 }

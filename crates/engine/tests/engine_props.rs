@@ -488,7 +488,7 @@ impl World {
 
 fn check_all(world: &World, engine: &Engine) -> Result<(), TestCaseError> {
     let reference = world.reference();
-    // The table an overview asks for agrees with the reference cell by cell.
+    // The table an overview asks for agrees cell by cell with single values (checked below).
     let ids: Vec<IndicatorId> = engine.catalog().ids().collect();
     let periods: Vec<Period> = [PeriodType::Month, PeriodType::Quarter, PeriodType::Year]
         .into_iter()
@@ -499,8 +499,9 @@ fn check_all(world: &World, engine: &Engine) -> Result<(), TestCaseError> {
         for (id, row) in ids.iter().zip(table.chunks(periods.len())) {
             let code = &engine.catalog().get(*id).code;
             for (period, found) in periods.iter().zip(row) {
+                let single = engine.value(*id, unit, *period);
                 prop_assert!(
-                    close(*found, reference.value(code, unit, *period)),
+                    found.map(f64::to_bits) == single.map(f64::to_bits),
                     "table: {code} {period}"
                 );
             }
@@ -547,7 +548,7 @@ fn check_all(world: &World, engine: &Engine) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
     fn engine_matches_naive_recomputation(seed in any::<u64>()) {
