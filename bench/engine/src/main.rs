@@ -175,6 +175,27 @@ impl Dataset {
         units
     }
 
+    /// Annual targets for the province and the districts: statuses are part of every answer.
+    fn targets(&self) -> Vec<Target> {
+        let mut targets = Vec::new();
+        for (k, indicator) in self.indicators.iter().enumerate() {
+            for unit in std::iter::once("P").chain(self.districts.iter().map(String::as_str)) {
+                targets.push(Target {
+                    key: ObservationKey {
+                        indicator: indicator.code.clone(),
+                        unit: unit.into(),
+                        period: Period::Year(2026),
+                    },
+                    bound: TargetBound::AtLeast {
+                        value: 1000.0 + k as f64,
+                    },
+                    source_document: "bench".into(),
+                });
+            }
+        }
+        targets
+    }
+
     /// Observations in the order bulk files come: indicator, then period, then unit.
     fn observations(&self, recorded_at: Timestamp) -> impl Iterator<Item = Observation> + '_ {
         self.base().flat_map(move |k| {
@@ -351,24 +372,7 @@ async fn seed(store: &Store, dataset: &Dataset) {
         .unwrap();
     store.write_units(&dataset.units()).await.unwrap();
     store.write_indicators(&dataset.indicators).await.unwrap();
-    // Annual targets for the province and the districts: statuses are part of every answer.
-    let mut targets = Vec::new();
-    for (k, i) in dataset.indicators.iter().enumerate() {
-        for unit in std::iter::once("P").chain(dataset.districts.iter().map(String::as_str)) {
-            targets.push(Target {
-                key: ObservationKey {
-                    indicator: i.code.clone(),
-                    unit: unit.into(),
-                    period: Period::Year(2026),
-                },
-                bound: TargetBound::AtLeast {
-                    value: 1000.0 + k as f64,
-                },
-                source_document: "bench".into(),
-            });
-        }
-    }
-    store.write_targets(&targets).await.unwrap();
+    store.write_targets(&dataset.targets()).await.unwrap();
 }
 
 /// A scorecard row: indicator code, value, same period last year, year to date.
@@ -598,6 +602,16 @@ async fn main() {
     drop(analytics);
     let registry = vantage_model::unit::UnitRegistry::new(dataset.units(), Vec::new()).unwrap();
     let mut engine = Engine::new(dataset.indicators.clone(), registry).unwrap();
+    let targets: Vec<_> = dataset
+        .targets()
+        .iter()
+        .map(|t| {
+            let indicator = engine.catalog().id(&t.key.indicator).unwrap();
+            let unit = engine.unit_for(&t.key.unit, t.key.period).unwrap();
+            (indicator, unit, t.key.period, Some(t.bound))
+        })
+        .collect();
+    engine.load_targets(&targets);
     let started = Instant::now();
     let mut writes = Vec::with_capacity(1 << 20);
     for k in dataset.base() {

@@ -73,6 +73,9 @@ pub struct Engine {
     /// `[indicator][unit]`; empty for derived indicators.
     tracks: Vec<Vec<Track>>,
     pub(crate) targets: HashMap<(IndicatorId, UnitIndex, Period), TargetBound>,
+    /// The (indicator, unit) pairs that have (or had) a target: only their cells have a status, so only
+    /// theirs are compared beyond the written periods.
+    targeted: HashSet<(IndicatorId, UnitIndex)>,
 }
 
 impl Engine {
@@ -94,6 +97,7 @@ impl Engine {
             units,
             tracks,
             targets: HashMap::new(),
+            targeted: HashSet::new(),
         })
     }
 
@@ -196,7 +200,10 @@ impl Engine {
     ) {
         for (indicator, unit, period, bound) in targets {
             match bound {
-                Some(bound) => self.targets.insert((*indicator, *unit, *period), *bound),
+                Some(bound) => {
+                    self.targeted.insert((*indicator, *unit));
+                    self.targets.insert((*indicator, *unit, *period), *bound)
+                }
                 None => self.targets.remove(&(*indicator, *unit, *period)),
             };
         }
@@ -534,7 +541,9 @@ impl Engine {
     /// Every cell a batch of writes may change, whose value and status are compared before and after:
     /// for each written indicator and each derived indicator that reads it, the written period and the
     /// periods containing it, on the written unit, its ancestors, the units that show it through lineage
-    /// and their ancestors. Later periods whose year-to-date figures move are not compared.
+    /// and their ancestors; and where such a unit has a target for a cumulative indicator, every later
+    /// period of the year (their figures to date include the write) and every period of the next year
+    /// (their forecasts read this year's profile).
     pub fn affected(&self, writes: &[CellWrite]) -> Vec<(IndicatorId, UnitIndex, Period)> {
         let mut seen: HashSet<(IndicatorId, UnitIndex, Period)> = HashSet::new();
         let mut cells = Vec::new();
@@ -564,6 +573,31 @@ impl Engine {
                     };
                     for period in periods {
                         for unit in &units {
+                            let cell = (indicator, *unit, period);
+                            if seen.insert(cell) {
+                                cells.push(cell);
+                            }
+                        }
+                    }
+                }
+                if !self.catalog.get(indicator).cumulative {
+                    continue;
+                }
+                let year = write.period.year();
+                for unit in units
+                    .iter()
+                    .filter(|u| self.targeted.contains(&(indicator, **u)))
+                {
+                    for kind in PeriodType::ALL
+                        .into_iter()
+                        .filter(|kind| *kind >= frequency)
+                    {
+                        let later = Period::Year(year)
+                            .children(kind)
+                            .into_iter()
+                            .filter(|period| period.end() >= write.period.start())
+                            .chain(Period::Year(year + 1).children(kind));
+                        for period in later {
                             let cell = (indicator, *unit, period);
                             if seen.insert(cell) {
                                 cells.push(cell);

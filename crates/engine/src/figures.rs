@@ -144,6 +144,10 @@ impl Engine {
         if self.target_for(indicator, unit, period).is_none() {
             return (value, None);
         }
+        if value.is_none() {
+            // A period not reported yet: no figure to date or forecast is needed to say so.
+            return (value, Some(Status::NoData));
+        }
         let year_to_date = self.year_to_date(indicator, unit, period);
         let status = self
             .explain(indicator, unit, period, value, year_to_date)

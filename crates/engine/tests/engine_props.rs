@@ -592,6 +592,7 @@ proptest! {
                 world.cells(&engine).into_iter().map(|(code, id, unit, period)| ((id, unit, period), reference.value(&code, unit, period))).collect()
             };
             let writes = world.writes(&engine, &batch);
+            let before = engine.clone();
             let changes = engine.apply(&writes);
             let reference = world.reference();
             let mut reported = HashMap::new();
@@ -602,6 +603,18 @@ proptest! {
                     prop_assert!(close(change.old_value, *before));
                 }
                 prop_assert!(reported.insert((change.indicator, change.unit, change.period), ()).is_none(), "a cell reported twice");
+            }
+            for (id, unit, period) in reference_before.keys() {
+                // Every status that moved is announced, with its old and new value.
+                let old_status = before.figures(*id, *unit, *period).status;
+                let new_status = engine.figures(*id, *unit, *period).status;
+                if old_status != new_status {
+                    let change = changes.iter().find(|c| (c.indicator, c.unit, c.period) == (*id, *unit, *period));
+                    prop_assert!(change.is_some(), "{} on {} for {period}: status {old_status:?} → {new_status:?} without a change event",
+                        engine.catalog().get(*id).code, world.registry.get(*unit).code);
+                    let change = change.unwrap();
+                    prop_assert_eq!((change.old_status, change.new_status), (old_status, new_status));
+                }
             }
             for ((id, unit, period), before) in &reference_before {
                 let code = &engine.catalog().get(*id).code;
