@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use vantage_engine::{Engine, IndicatorId};
 use vantage_live::Analytics;
 use vantage_model::agency::{Agency, AgencyKind};
-use vantage_model::indicator::{Domain, Indicator, Polarity, SpaceAggregation, TimeAggregation};
+use vantage_model::fixtures;
+use vantage_model::indicator::{Domain, Indicator, SpaceAggregation, TimeAggregation};
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
 use vantage_model::unit::{Unit, UnitIndex, UnitLevel};
@@ -149,16 +150,7 @@ impl Dataset {
     }
 
     fn units(&self) -> Vec<Unit> {
-        let unit = |code: &str, level, parent: Option<&str>| Unit {
-            code: code.into(),
-            name: code.into(),
-            level,
-            parent: parent.map(Into::into),
-            kind: String::new(),
-            valid_from: None,
-            valid_to: None,
-            point: None,
-        };
+        let unit = |code: &str, level, parent| fixtures::unit(code, level, parent, None, None);
         let mut units = vec![unit("P", UnitLevel::Province, None)];
         units.extend(
             self.districts
@@ -298,22 +290,10 @@ fn indicator(
     formula: Option<String>,
 ) -> Indicator {
     Indicator {
-        code: code.into(),
-        name_vi: code.into(),
-        name_en: code.into(),
         domain: domain.into(),
-        measure: String::new(),
-        frequency: PeriodType::Month,
-        time_aggregation: time,
-        space_aggregation: space,
-        polarity: Polarity::HigherBetter,
         cumulative,
-        levels: vec![UnitLevel::Province, UnitLevel::District, UnitLevel::Commune],
-        owner_agency: "AG".into(),
         formula,
-        public: true,
-        source: "bench".into(),
-        confidence: "D".into(),
+        ..fixtures::indicator(code, PeriodType::Month, time, space)
     }
 }
 

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
 use vantage_engine::{CellWrite, Engine, IndicatorId};
+use vantage_model::fixtures::{self, unit};
 use vantage_model::formula::Formula;
-use vantage_model::indicator::{Indicator, Polarity, SpaceAggregation, TimeAggregation};
+use vantage_model::indicator::{Indicator, SpaceAggregation, TimeAggregation};
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{ObservationKey, TargetBound};
 use vantage_model::unit::{
-    CarryError, CarryRule, CrosswalkRow, Unit, UnitIndex, UnitLevel, UnitRegistry,
-    classify_crosswalk,
+    CarryError, CarryRule, CrosswalkRow, UnitIndex, UnitLevel, UnitRegistry, classify_crosswalk,
 };
 
 const REFORM: Date = date(2025, 7, 1);
@@ -43,25 +43,6 @@ impl Rng {
     }
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len())]
-    }
-}
-
-fn unit(
-    code: &str,
-    level: UnitLevel,
-    parent: Option<&str>,
-    from: Option<Date>,
-    to: Option<Date>,
-) -> Unit {
-    Unit {
-        code: code.into(),
-        name: code.into(),
-        level,
-        parent: parent.map(Into::into),
-        kind: String::new(),
-        valid_from: from,
-        valid_to: to,
-        point: None,
     }
 }
 
@@ -134,6 +115,7 @@ fn registry(rng: &mut Rng) -> UnitRegistry {
     UnitRegistry::new(units, classify_crosswalk(&rows)).expect("generated units are consistent")
 }
 
+/// An indicator of the generated catalogue.
 fn indicator(
     code: &str,
     frequency: PeriodType,
@@ -143,22 +125,9 @@ fn indicator(
     cumulative: bool,
 ) -> Indicator {
     Indicator {
-        code: code.into(),
-        name_vi: code.into(),
-        name_en: code.into(),
-        domain: "X".into(),
-        measure: String::new(),
-        frequency,
-        time_aggregation: time,
-        space_aggregation: space,
-        polarity: Polarity::HigherBetter,
-        cumulative,
-        levels: vec![UnitLevel::Province, UnitLevel::District, UnitLevel::Commune],
-        owner_agency: "AG".into(),
         formula: formula.map(Into::into),
-        public: true,
-        source: String::new(),
-        confidence: "D".into(),
+        cumulative,
+        ..fixtures::indicator(code, frequency, time, space)
     }
 }
 

@@ -2,46 +2,27 @@
 //! checked on paper.
 
 use vantage_engine::{CellWrite, Engine, ForecastMethod, RankOrder, Rule, Status};
+use vantage_model::fixtures;
 use vantage_model::indicator::{Indicator, Polarity, SpaceAggregation, TimeAggregation};
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::TargetBound;
-use vantage_model::unit::{Unit, UnitLevel, UnitRegistry};
+use vantage_model::unit::{UnitLevel, UnitRegistry};
 
-fn unit(code: &str, parent: Option<&str>) -> Unit {
-    Unit {
-        code: code.into(),
-        name: code.into(),
-        level: if parent.is_some() {
-            UnitLevel::Commune
-        } else {
-            UnitLevel::Province
-        },
-        parent: parent.map(Into::into),
-        kind: String::new(),
-        valid_from: None,
-        valid_to: None,
-        point: None,
-    }
+fn unit(code: &str, parent: Option<&str>) -> vantage_model::unit::Unit {
+    let level = if parent.is_some() {
+        UnitLevel::Commune
+    } else {
+        UnitLevel::Province
+    };
+    fixtures::unit(code, level, parent, None, None)
 }
 
 fn indicator(code: &str, cumulative: bool, time: TimeAggregation, polarity: Polarity) -> Indicator {
     Indicator {
-        code: code.into(),
-        name_vi: code.into(),
-        name_en: code.into(),
         domain: "ECO".into(),
-        measure: String::new(),
-        frequency: PeriodType::Month,
-        time_aggregation: time,
-        space_aggregation: SpaceAggregation::Sum,
-        polarity,
         cumulative,
-        levels: vec![UnitLevel::Province, UnitLevel::Commune],
-        owner_agency: "AG".into(),
-        formula: None,
-        public: true,
-        source: String::new(),
-        confidence: "D".into(),
+        polarity,
+        ..fixtures::indicator(code, PeriodType::Month, time, SpaceAggregation::Sum)
     }
 }
 

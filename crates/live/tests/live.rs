@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use vantage_live::{Analytics, LiveError};
 use vantage_model::agency::{Agency, AgencyKind};
-use vantage_model::indicator::{Domain, Indicator, Polarity, SpaceAggregation, TimeAggregation};
+use vantage_model::fixtures;
+use vantage_model::indicator::{Domain, Indicator, SpaceAggregation, TimeAggregation};
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
 use vantage_model::unit::{Lineage, LineageKind, Unit, UnitLevel};
@@ -17,16 +18,12 @@ use vantage_store::testing::TestDatabase;
 const REFORM: jiff::civil::Date = date(2025, 7, 1);
 
 fn unit(code: &str, level: UnitLevel, parent: Option<&str>, after_reform: bool) -> Unit {
-    Unit {
-        code: code.into(),
-        name: code.into(),
-        level,
-        parent: parent.map(Into::into),
-        kind: String::new(),
-        valid_from: after_reform.then_some(REFORM),
-        valid_to: (!after_reform).then_some(REFORM),
-        point: None,
-    }
+    let (from, to) = if after_reform {
+        (Some(REFORM), None)
+    } else {
+        (None, Some(REFORM))
+    };
+    fixtures::unit(code, level, parent, from, to)
 }
 
 async fn seed(store: &Store) {
@@ -70,22 +67,15 @@ async fn seed(store: &Store) {
         .unwrap();
     store
         .write_indicators(&[Indicator {
-            code: "BUD.REVENUE".into(),
-            name_vi: "Thu ngân sách".into(),
-            name_en: "Budget revenue".into(),
             domain: "BUD".into(),
-            measure: "tỷ đồng".into(),
-            frequency: PeriodType::Month,
-            time_aggregation: TimeAggregation::Sum,
-            space_aggregation: SpaceAggregation::Sum,
-            polarity: Polarity::HigherBetter,
-            cumulative: true,
-            levels: vec![UnitLevel::Province, UnitLevel::Commune],
             owner_agency: "STC".into(),
-            formula: None,
-            public: true,
-            source: "test".into(),
-            confidence: "D".into(),
+            cumulative: true,
+            ..fixtures::indicator(
+                "BUD.REVENUE",
+                PeriodType::Month,
+                TimeAggregation::Sum,
+                SpaceAggregation::Sum,
+            )
         }])
         .await
         .unwrap();
