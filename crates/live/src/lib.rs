@@ -116,7 +116,7 @@ impl Analytics {
         if skipped > 0 {
             tracing::warn!(skipped, "stored values left out of analytics in all");
         }
-        tracing::info!(
+        tracing::debug!(
             values = load.values,
             seconds = load.seconds,
             "analytics engine loaded"
