@@ -1,5 +1,7 @@
 //! The HTTP side of Vantage: the JSON API under `/api/v1`, its OpenAPI document, and the pages served with it.
 
+mod access;
+mod analytics;
 pub mod auth;
 mod catalog;
 mod problem;
@@ -48,7 +50,8 @@ impl AppState {
     tags(
         (name = "system", description = "Liveness and readiness"),
         (name = "units", description = "Administrative units with their history"),
-        (name = "catalog", description = "The indicator catalogue")
+        (name = "catalog", description = "The indicator catalogue"),
+        (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
 struct ApiDoc;
@@ -58,7 +61,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::routes())
         .merge(units::routes())
-        .merge(catalog::routes());
+        .merge(catalog::routes())
+        .merge(analytics::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

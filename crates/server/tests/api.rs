@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use vantage_ingest::{ImportKind, ImportOptions, import_csv};
 use vantage_live::Analytics;
+use vantage_model::period::Period;
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
 use vantage_server::AppState;
 use vantage_store::testing::TestDatabase;
 
@@ -64,7 +66,7 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
-async fn start(database: &TestDatabase) -> std::net::SocketAddr {
+async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>) {
     let store = vantage_store::Store::open(&database.url).await.unwrap();
     let now = jiff::Timestamp::now();
 
@@ -80,12 +82,13 @@ async fn start(database: &TestDatabase) -> std::net::SocketAddr {
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let analytics = Arc::new(Analytics::open(Arc::new(store)).await.unwrap());
     let state = AppState {
-        analytics: Arc::new(Analytics::open(Arc::new(store)).await.unwrap()),
+        analytics: analytics.clone(),
         time_zone: jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
     };
     tokio::spawn(vantage_server::serve(listener, state));
-    address
+    (address, analytics)
 }
 
 fn codes(body: &Value) -> Vec<String> {
@@ -100,10 +103,11 @@ fn codes(body: &Value) -> Vec<String> {
 #[tokio::test]
 async fn the_api_answers_over_http() {
     for database in TestDatabase::all().await {
-        let server = start(&database).await;
+        let (server, analytics) = start(&database).await;
         check_system(server, database.backend_name).await;
         check_units(server).await;
         check_indicators(server).await;
+        check_analytics(server, &analytics).await;
         check_openapi(server).await;
         database.drop_database().await;
     }
@@ -123,6 +127,211 @@ async fn check_system(server: std::net::SocketAddr, backend: &str) {
     let page = get(server, "/").await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/html"));
+}
+
+fn value(indicator: &str, unit: &str, period: &str, value: f64) -> Observation {
+    Observation {
+        key: ObservationKey {
+            indicator: indicator.into(),
+            unit: unit.into(),
+            period: Period::parse(period).unwrap(),
+        },
+        value,
+        status: ObservationStatus::Submitted,
+        source: "test".into(),
+        author: "test".into(),
+        recorded_at: jiff::Timestamp::now(),
+        comment: None,
+    }
+}
+
+/// Reads from the engine, after writes through the live path: figures, defaults, series, breakdowns,
+/// rankings, scorecards, and indicators hidden from anonymous callers.
+async fn check_analytics(server: std::net::SocketAddr, analytics: &Analytics) {
+    let revenue = "BUD.REVENUE_TOTAL";
+    analytics
+        .write_observations(&[
+            value(revenue, "22918", "202607", 30.0),
+            value(revenue, "22924", "202607", 10.0),
+            value(revenue, "22918", "202608", 60.0),
+            value(revenue, "22924", "202608", 40.0),
+            value(revenue, "22918", "202508", 50.0),
+            // Not public: anonymous callers must not see it.
+            value("SEC.CRIME_CASES", "22918", "202608", 3.0),
+        ])
+        .await
+        .unwrap();
+    analytics
+        .write_targets(&[Target {
+            key: ObservationKey {
+                indicator: revenue.into(),
+                unit: "68".into(),
+                period: Period::Year(2026),
+            },
+            bound: TargetBound::AtLeast { value: 1000.0 },
+            source_document: "NQ/HĐND".into(),
+        }])
+        .await
+        .unwrap();
+
+    // Defaults: the province and the latest period with data.
+    let tile = get(server, &format!("/api/v1/values?indicator={revenue}")).await;
+    assert_eq!(tile.status, 200, "{}", tile.body);
+    assert_eq!(tile.body["unit"]["code"], "68");
+    assert_eq!(tile.body["period"], "202608");
+    assert_eq!(tile.body["value"], 100.0);
+    assert_eq!(tile.body["year_to_date"], 140.0);
+    assert_eq!(tile.body["last_year"], 50.0);
+    assert_eq!(tile.body["change_percent"], 100.0);
+    assert_eq!(tile.body["target_percent"], 14.0);
+    assert_eq!(tile.body["status"], "at_risk");
+    assert_eq!(tile.body["explanation"]["rule"], "forecast");
+    assert_eq!(tile.body["explanation"]["target"]["kind"], "at_least");
+    // 140 so far against 50 by August last year, which ended the year at 50: a seasonal forecast of 140.
+    assert_eq!(tile.body["explanation"]["forecast"]["method"], "seasonal");
+    assert_eq!(tile.body["explanation"]["forecast"]["value"], 140.0);
+    let quarter = get(
+        server,
+        &format!("/api/v1/values?indicator={revenue}&unit=22918&period=2026Q3"),
+    )
+    .await;
+    assert_eq!(
+        (
+            quarter.body["value"].clone(),
+            quarter.body["status"].clone()
+        ),
+        (json!(90.0), Value::Null)
+    );
+
+    let series = get(
+        server,
+        &format!("/api/v1/series?indicator={revenue}&type=month&from=202606&to=202609"),
+    )
+    .await;
+    assert_eq!(series.status, 200, "{}", series.body);
+    let values: Vec<Value> = series.body["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].clone())
+        .collect();
+    assert_eq!(
+        values,
+        [Value::Null, json!(40.0), json!(100.0), Value::Null]
+    );
+    let default_series = get(
+        server,
+        &format!("/api/v1/series?indicator={revenue}&type=quarter"),
+    )
+    .await;
+    let points = default_series.body["points"].as_array().unwrap();
+    assert_eq!(
+        (points.len(), points[11]["period"].clone()),
+        (12, json!("2026Q3"))
+    );
+
+    let breakdown = get(
+        server,
+        &format!("/api/v1/breakdown?indicator={revenue}&period=202608"),
+    )
+    .await;
+    let items = breakdown.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 124, "every commune of today's province");
+    let found = |code: &str| {
+        items
+            .iter()
+            .find(|item| item["unit"]["code"] == code)
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(
+        (found("22918"), found("22924"), found("22933")),
+        (json!(60.0), json!(40.0), Value::Null)
+    );
+
+    let best = get(
+        server,
+        &format!("/api/v1/rankings?indicator={revenue}&order=best&limit=1"),
+    )
+    .await;
+    assert_eq!(best.body["items"][0]["unit"]["code"], "22918");
+    let worst = get(server, &format!("/api/v1/rankings?indicator={revenue}")).await;
+    assert_eq!(
+        worst.body["items"].as_array().unwrap().len(),
+        2,
+        "only children with a value are ranked"
+    );
+    assert_eq!(worst.body["items"][0]["unit"]["code"], "22924");
+
+    let scorecard = get(server, "/api/v1/scorecard?domain=BUD").await;
+    assert_eq!(scorecard.status, 200, "{}", scorecard.body);
+    assert_eq!(scorecard.body["period"], "202608");
+    let items = scorecard.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|item| item["indicator"] == revenue && item["value"] == 100.0)
+    );
+
+    // Hidden from anonymous callers, as if it did not exist.
+    let hidden = get(server, "/api/v1/values?indicator=SEC.CRIME_CASES").await;
+    assert_eq!(hidden.status, 404);
+    assert_eq!(hidden.content_type, "application/problem+json");
+    let security = get(server, "/api/v1/scorecard?domain=SEC&period=202608").await;
+    let shown: Vec<&str> = security.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["indicator"].as_str().unwrap())
+        .collect();
+    assert!(
+        !shown.is_empty() && !shown.contains(&"SEC.CRIME_CASES"),
+        "{shown:?}"
+    );
+
+    // Bad parameters name themselves.
+    for (query, parameter) in [
+        (
+            format!("/api/v1/values?indicator={revenue}&period=2026W05"),
+            "period",
+        ),
+        (
+            format!("/api/v1/values?indicator={revenue}&period=20xx"),
+            "period",
+        ),
+        (
+            format!("/api/v1/rankings?indicator={revenue}&order=middle"),
+            "order",
+        ),
+        (
+            format!("/api/v1/series?indicator={revenue}&type=month&from=202609&to=202601"),
+            "from",
+        ),
+        (
+            format!("/api/v1/series?indicator={revenue}&type=month&from=190001&to=202601"),
+            "from",
+        ),
+    ] {
+        let answer = get(server, &query).await;
+        assert_eq!(answer.status, 400, "{query}");
+        assert!(
+            answer.body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with(parameter),
+            "{}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        get(
+            server,
+            &format!("/api/v1/values?indicator={revenue}&unit=99999")
+        )
+        .await
+        .status,
+        404
+    );
 }
 
 async fn check_units(server: std::net::SocketAddr) {
