@@ -84,6 +84,14 @@ impl Backend {
     }
 }
 
+/// A signed-in session: whose it is and when it began and was last used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub user: User,
+    pub created_at: jiff::Timestamp,
+    pub last_seen: jiff::Timestamp,
+}
+
 /// A current value as analytics read it.
 #[derive(Clone, Copy, Debug)]
 pub struct CountedValue<'a> {
@@ -590,6 +598,74 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.read(&USERS, "", vec![]).await
+    }
+
+    /// Records a new session for a signed-in user under the hash of its token.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, username, created_at, last_seen) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(token_hash.to_owned())
+        .bind(username.to_owned())
+        .bind(now.as_millisecond())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session stored under a token hash, with its user.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT username, created_at, last_seen FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let username: String = row.try_get(0)?;
+        let instant = |index: usize| -> Result<jiff::Timestamp, StoreError> {
+            let millis: i64 = row.try_get(index)?;
+            jiff::Timestamp::from_millisecond(millis)
+                .map_err(|error| StoreError::Corrupt(format!("session time: {error}")))
+        };
+        let (created_at, last_seen) = (instant(1)?, instant(2)?);
+        let users: Vec<User> = self
+            .read(&USERS, "WHERE username = $1", vec![Cell::text(username)])
+            .await?;
+        Ok(users.into_iter().next().map(|user| Session {
+            user,
+            created_at,
+            last_seen,
+        }))
+    }
+
+    /// Notes that a session was used.
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(now.as_millisecond())
+            .bind(token_hash.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The stored password hash of a user, for sign-in.

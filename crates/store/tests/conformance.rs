@@ -451,3 +451,44 @@ conformance!(counted_values_read_back_exactly_and_skip_drafts, |store| {
     stored.sort();
     assert_eq!(counted, stored);
 });
+
+conformance!(sessions_belong_to_users_and_end, |store| {
+    let user = User {
+        username: "lan".into(),
+        role: Role::Viewer,
+        agency: "STC".into(),
+        unit: Some("24820".into()),
+        domain: Some("BUD".into()),
+    };
+    let begun = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
+    store
+        .add_user(&user, "$argon2id$hash", begun)
+        .await
+        .unwrap();
+    store.create_session("hash-1", "lan", begun).await.unwrap();
+    let session = store.session("hash-1").await.unwrap().unwrap();
+    assert_eq!(
+        (session.user, session.created_at, session.last_seen),
+        (user, begun, begun)
+    );
+    assert_eq!(store.session("hash-2").await.unwrap(), None);
+    let later = Timestamp::from_millisecond(1_760_000_060_000).unwrap();
+    store.touch_session("hash-1", later).await.unwrap();
+    assert_eq!(
+        store.session("hash-1").await.unwrap().unwrap().last_seen,
+        later
+    );
+    assert!(
+        store.create_session("hash-1", "lan", later).await.is_err(),
+        "a token hash is unique"
+    );
+    assert!(
+        store
+            .create_session("hash-3", "nobody", later)
+            .await
+            .is_err(),
+        "sessions need a user"
+    );
+    store.delete_session("hash-1").await.unwrap();
+    assert_eq!(store.session("hash-1").await.unwrap(), None);
+});
