@@ -1,31 +1,84 @@
-//! Who is calling and what they may see: every read of analytics asks here, so that the rule lives in one
-//! place. Sign-in and roles arrive with sessions; until then every caller is anonymous and sees the public
-//! indicators only.
+//! Who is calling and what they may read: every read of analytics asks here, so that the rule lives in one
+//! place. A caller is anonymous, or a signed-in user with a role and a grant (one domain or all, one unit
+//! subtree or the whole province).
+//!
+//! - anonymous: public indicators;
+//! - admin, leader, operator: everything;
+//! - data owner: public indicators, and its own domain's within its subtree;
+//! - viewer: its domain's indicators (all when the grant names none) within its subtree.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use vantage_engine::Engine;
+use vantage_model::access::{Role, User};
 use vantage_model::indicator::Indicator;
+use vantage_model::unit::UnitIndex;
+
+use crate::session;
+use crate::{AppState, Problem};
 
 /// The party behind a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Caller {
     Anonymous,
+    User(User),
 }
 
 impl Caller {
-    /// Whether the caller may see values of this indicator. Indicators it may not see are reported as
+    /// Whether the caller may read this indicator on some unit. Indicators it may not are reported as
     /// unknown, so that their existence does not leak either.
-    pub(crate) fn reads(&self, indicator: &Indicator) -> bool {
+    pub(crate) fn may_read(&self, indicator: &Indicator) -> bool {
         match self {
             Caller::Anonymous => indicator.public,
+            Caller::User(user) => match user.role {
+                Role::Admin | Role::Leader | Role::Operator => true,
+                Role::DataOwner => indicator.public || owns_domain(user, indicator),
+                Role::Viewer => owns_domain(user, indicator),
+            },
+        }
+    }
+
+    /// Whether the caller may read this indicator's values on this unit.
+    pub(crate) fn reads(&self, indicator: &Indicator, engine: &Engine, unit: UnitIndex) -> bool {
+        match self {
+            Caller::Anonymous => indicator.public,
+            Caller::User(user) => match user.role {
+                Role::Admin | Role::Leader | Role::Operator => true,
+                Role::DataOwner => {
+                    indicator.public
+                        || (owns_domain(user, indicator) && within_grant(user, engine, unit))
+                }
+                Role::Viewer => owns_domain(user, indicator) && within_grant(user, engine, unit),
+            },
         }
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = std::convert::Infallible;
+fn owns_domain(user: &User, indicator: &Indicator) -> bool {
+    user.domain
+        .as_ref()
+        .is_none_or(|domain| *domain == indicator.domain)
+}
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Caller, Self::Rejection> {
-        Ok(Caller::Anonymous)
+/// Whether the unit is the grant's unit or lies below it.
+fn within_grant(user: &User, engine: &Engine, unit: UnitIndex) -> bool {
+    let Some(root) = &user.unit else {
+        return true;
+    };
+    let registry = engine.registry();
+    engine
+        .units()
+        .lineage_up(unit)
+        .any(|at| registry.get(at).code == *root)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, Problem> {
+        Ok(match session::current(&parts.headers, state).await? {
+            Some(user) => Caller::User(user),
+            None => Caller::Anonymous,
+        })
     }
 }

@@ -148,7 +148,8 @@ fn figures_view(engine: &Engine, figures: &Figures) -> FiguresView {
     }
 }
 
-/// The parameters every read resolves the same way.
+/// The parameters every read resolves the same way. Whether the caller may read the unit itself is for
+/// each read to say: a breakdown shows the children in the caller's grant even when the parent is not.
 struct Cell {
     indicator: IndicatorId,
     unit: UnitIndex,
@@ -156,12 +157,45 @@ struct Cell {
 }
 
 /// An indicator the caller may read, or a 404 that does not say whether it exists.
-fn readable(engine: &Engine, caller: Caller, code: &str) -> Result<IndicatorId, Problem> {
+fn readable(engine: &Engine, caller: &Caller, code: &str) -> Result<IndicatorId, Problem> {
     engine
         .catalog()
         .id(code)
-        .filter(|id| caller.reads(engine.catalog().get(*id)))
+        .filter(|id| caller.may_read(engine.catalog().get(*id)))
         .ok_or_else(|| Problem::not_found(format!("no indicator {code}")))
+}
+
+/// The unit if the caller may read the indicator on it; otherwise a 404 like an unknown indicator's.
+fn readable_on(
+    engine: &Engine,
+    caller: &Caller,
+    indicator: IndicatorId,
+    unit: UnitIndex,
+) -> Result<UnitIndex, Problem> {
+    let definition = engine.catalog().get(indicator);
+    if caller.reads(definition, engine, unit) {
+        Ok(unit)
+    } else {
+        let code = &engine.registry().get(unit).code;
+        Err(Problem::not_found(format!(
+            "no indicator {} on unit {code}",
+            definition.code
+        )))
+    }
+}
+
+/// Only the figures the caller may read.
+fn visible(engine: &Engine, caller: &Caller, items: Vec<Figures>) -> Vec<Figures> {
+    items
+        .into_iter()
+        .filter(|figures| {
+            caller.reads(
+                engine.catalog().get(figures.indicator),
+                engine,
+                figures.unit,
+            )
+        })
+        .collect()
 }
 
 fn parse_period(text: &str) -> Result<Period, Problem> {
@@ -194,7 +228,7 @@ fn resolve_unit(
 fn resolve_cell(
     state: &AppState,
     engine: &Engine,
-    caller: Caller,
+    caller: &Caller,
     indicator: &str,
     unit: Option<&str>,
     period: Option<&str>,
@@ -255,11 +289,12 @@ async fn values(
     let cell = resolve_cell(
         &state,
         &engine,
-        caller,
+        &caller,
         &query.indicator,
         query.unit.as_deref(),
         query.period.as_deref(),
     )?;
+    readable_on(&engine, &caller, cell.indicator, cell.unit)?;
     let figures = engine.figures(cell.indicator, cell.unit, cell.period);
     Ok(Json(figures_view(&engine, &figures)))
 }
@@ -316,7 +351,7 @@ async fn series(
     Query(query): Query<SeriesQuery>,
 ) -> Result<Json<SeriesView>, Problem> {
     let engine = state.analytics.engine();
-    let indicator = readable(&engine, caller, &query.indicator)?;
+    let indicator = readable(&engine, &caller, &query.indicator)?;
     let frequency = engine.catalog().get(indicator).frequency;
     let kind = match &query.period_type {
         Some(text) => PeriodType::parse(text).map_err(|error| Problem::invalid("type", error))?,
@@ -341,6 +376,7 @@ async fn series(
         parse_bound("to", &query.to)?,
     );
     let unit = resolve_unit(&state, &engine, query.unit.as_deref(), to.or(from))?;
+    let unit = readable_on(&engine, &caller, indicator, unit)?;
     let to = match to {
         Some(to) => to,
         None => engine
@@ -404,12 +440,16 @@ async fn breakdown(
     let cell = resolve_cell(
         &state,
         &engine,
-        caller,
+        &caller,
         &query.indicator,
         query.unit.as_deref(),
         query.period.as_deref(),
     )?;
-    let items = engine.breakdown(cell.indicator, cell.unit, cell.period);
+    let items = visible(
+        &engine,
+        &caller,
+        engine.breakdown(cell.indicator, cell.unit, cell.period),
+    );
     Ok(Json(list(&engine, cell.unit, cell.period, &items)))
 }
 
@@ -478,12 +518,15 @@ async fn rankings(
     let cell = resolve_cell(
         &state,
         &engine,
-        caller,
+        &caller,
         &query.indicator,
         query.unit.as_deref(),
         query.period.as_deref(),
     )?;
-    let items = engine.rankings(cell.indicator, cell.unit, cell.period, order, limit);
+    // Ranked among the children the caller may see.
+    let ranked = engine.rankings(cell.indicator, cell.unit, cell.period, order, usize::MAX);
+    let mut items = visible(&engine, &caller, ranked);
+    items.truncate(limit);
     Ok(Json(list(&engine, cell.unit, cell.period, &items)))
 }
 
@@ -521,7 +564,7 @@ async fn scorecard(
         .catalog()
         .domain(&query.domain)
         .into_iter()
-        .filter(|id| caller.reads(engine.catalog().get(*id)))
+        .filter(|id| caller.may_read(engine.catalog().get(*id)))
         .collect();
     if indicators.is_empty() {
         return Err(Problem::not_found(format!("no domain {}", query.domain)));
@@ -543,10 +586,10 @@ async fn scorecard(
                 Problem::not_found("no value yet in this domain for this unit; give a period")
             })?,
     };
-    let items: Vec<Figures> = engine
-        .scorecard(&query.domain, unit, period)
-        .into_iter()
-        .filter(|figures| indicators.contains(&figures.indicator))
-        .collect();
+    let items = visible(
+        &engine,
+        &caller,
+        engine.scorecard(&query.domain, unit, period),
+    );
     Ok(Json(list(&engine, unit, period, &items)))
 }

@@ -5,6 +5,7 @@ mod analytics;
 pub mod auth;
 mod catalog;
 mod problem;
+mod session;
 mod system;
 mod units;
 
@@ -51,6 +52,7 @@ impl AppState {
         (name = "system", description = "Liveness and readiness"),
         (name = "units", description = "Administrative units with their history"),
         (name = "catalog", description = "The indicator catalogue"),
+        (name = "session", description = "Sign-in and the signed-in user"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -62,7 +64,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(system::routes())
         .merge(units::routes())
         .merge(catalog::routes())
-        .merge(analytics::routes());
+        .merge(analytics::routes())
+        .merge(session::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

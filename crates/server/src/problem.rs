@@ -11,6 +11,7 @@ use vantage_store::StoreError;
 pub enum ProblemKind {
     NotFound,
     InvalidParameter,
+    Unauthorized,
     StorageUnavailable,
     Internal,
 }
@@ -24,6 +25,7 @@ impl ProblemKind {
                 "Invalid parameter",
                 StatusCode::BAD_REQUEST,
             ),
+            ProblemKind::Unauthorized => ("unauthorized", "Unauthorized", StatusCode::UNAUTHORIZED),
             ProblemKind::StorageUnavailable => (
                 "storage-unavailable",
                 "Storage unavailable",

@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use vantage_ingest::{ImportKind, ImportOptions, import_csv};
 use vantage_live::Analytics;
+use vantage_model::access::{Role, User};
 use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
 use vantage_server::AppState;
@@ -16,31 +17,54 @@ use vantage_store::testing::TestDatabase;
 struct Response {
     status: u16,
     content_type: String,
+    /// The session cookie the response sets (`vantage_session=...`), if any.
+    set_cookie: Option<String>,
     body: Value,
 }
 
 /// A minimal HTTP/1.1 GET, enough to test the API without a client library.
 async fn get(address: std::net::SocketAddr, path: &str) -> Response {
+    request(address, "GET", path, None, None).await
+}
+
+/// Any request, with an optional cookie and JSON body.
+async fn request(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<&Value>,
+) -> Response {
     let mut stream = TcpStream::connect(address).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    if body.is_some() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            payload.len()
+        ));
+    }
+    let request = format!("{head}\r\n{payload}");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
     let text = String::from_utf8(raw).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let content_type = head
-        .lines()
-        .find_map(|line| {
-            line.to_ascii_lowercase()
-                .strip_prefix("content-type: ")
-                .map(str::to_owned)
+    let header = |name: &str| {
+        head.lines().find_map(|line| {
+            let (key, value) = line.split_once(": ")?;
+            key.eq_ignore_ascii_case(name).then(|| value.to_owned())
         })
-        .unwrap_or_default();
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    };
+    let content_type = header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let set_cookie = header("set-cookie");
+    let body = if header("transfer-encoding").is_some_and(|value| value.contains("chunked")) {
         dechunk(body)
     } else {
         body.to_owned()
@@ -49,6 +73,7 @@ async fn get(address: std::net::SocketAddr, path: &str) -> Response {
     Response {
         status,
         content_type,
+        set_cookie,
         body,
     }
 }
@@ -108,6 +133,7 @@ async fn the_api_answers_over_http() {
         check_units(server).await;
         check_indicators(server).await;
         check_analytics(server, &analytics).await;
+        check_sessions_and_roles(server, &analytics).await;
         check_openapi(server).await;
         database.drop_database().await;
     }
@@ -331,6 +357,171 @@ async fn check_analytics(server: std::net::SocketAddr, analytics: &Analytics) {
         .await
         .status,
         404
+    );
+}
+
+async fn sign_in(
+    server: std::net::SocketAddr,
+    username: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> Response {
+    let body = json!({"username": username, "password": password});
+    request(server, "POST", "/api/v1/session", cookie, Some(&body)).await
+}
+
+/// The `name=value` part of a Set-Cookie header.
+fn session_cookie(response: &Response) -> String {
+    let header = response.set_cookie.as_deref().expect("a session cookie");
+    header.split(';').next().unwrap().to_owned()
+}
+
+/// Sign-in, sign-out, rotation, and what each role may read, in and out of its grant. Runs after
+/// `check_analytics`, whose values it reads.
+async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Analytics) {
+    let store = analytics.store();
+    let user = |username: &str, role: Role, unit: Option<&str>, domain: Option<&str>| User {
+        username: username.into(),
+        role,
+        agency: "TK".into(),
+        unit: unit.map(Into::into),
+        domain: domain.map(Into::into),
+    };
+    let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
+    let now = jiff::Timestamp::now();
+    for account in [
+        user("admin1", Role::Admin, None, None),
+        user("viewer1", Role::Viewer, Some("22918"), None),
+        user("owner1", Role::DataOwner, None, Some("SEC")),
+    ] {
+        store.add_user(&account, &hash, now).await.unwrap();
+    }
+
+    // Wrong password and unknown user get the same answer, and no cookie.
+    let wrong = sign_in(server, "admin1", "sai mật khẩu", None).await;
+    let unknown = sign_in(server, "nobody", "mật khẩu dài", None).await;
+    assert_eq!((wrong.status, unknown.status), (401, 401));
+    assert_eq!(wrong.body["detail"], unknown.body["detail"]);
+    assert!(wrong.set_cookie.is_none());
+    let malformed = request(
+        server,
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(&json!({"user": 1})),
+    )
+    .await;
+    assert_eq!(
+        (malformed.status, malformed.content_type.as_str()),
+        (400, "application/problem+json")
+    );
+
+    let admin = sign_in(server, "admin1", "mật khẩu dài", None).await;
+    assert_eq!(admin.status, 200, "{}", admin.body);
+    assert_eq!(admin.body["role"], "admin");
+    let header = admin.set_cookie.clone().unwrap();
+    assert!(
+        header.contains("HttpOnly") && header.contains("SameSite=Strict"),
+        "{header}"
+    );
+    let admin_cookie = session_cookie(&admin);
+    let me = request(server, "GET", "/api/v1/me", Some(&admin_cookie), None).await;
+    assert_eq!(
+        (me.status, me.body["username"].clone()),
+        (200, json!("admin1"))
+    );
+    assert_eq!(get(server, "/api/v1/me").await.status, 401);
+
+    let read = |cookie: String, path: String| async move {
+        request(server, "GET", &path, Some(&cookie), None).await
+    };
+    let crime = "/api/v1/values?indicator=SEC.CRIME_CASES&period=202608";
+    // Admin reads an internal indicator anonymous callers cannot see.
+    let seen = read(admin_cookie.clone(), crime.to_owned()).await;
+    assert_eq!((seen.status, seen.body["value"].clone()), (200, json!(3.0)));
+
+    // A viewer of one commune reads it and nothing else.
+    let viewer = session_cookie(&sign_in(server, "viewer1", "mật khẩu dài", None).await);
+    let revenue = "/api/v1/values?indicator=BUD.REVENUE_TOTAL&period=202608";
+    assert_eq!(
+        read(viewer.clone(), revenue.to_owned()).await.status,
+        404,
+        "the province is outside the grant"
+    );
+    let own = read(viewer.clone(), format!("{revenue}&unit=22918")).await;
+    assert_eq!((own.status, own.body["value"].clone()), (200, json!(60.0)));
+    assert_eq!(
+        read(viewer.clone(), format!("{crime}&unit=22918"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        read(viewer.clone(), format!("{revenue}&unit=22924"))
+            .await
+            .status,
+        404
+    );
+    let breakdown = read(
+        viewer.clone(),
+        "/api/v1/breakdown?indicator=BUD.REVENUE_TOTAL&unit=68&period=202608".to_owned(),
+    )
+    .await;
+    let units: Vec<Value> = breakdown.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["unit"]["code"].clone())
+        .collect();
+    assert_eq!(
+        units,
+        [json!("22918")],
+        "a breakdown shows only the units in the grant"
+    );
+
+    // A data owner of SEC reads its own internal indicators and the public ones, not other internal ones.
+    let owner = session_cookie(&sign_in(server, "owner1", "mật khẩu dài", None).await);
+    assert_eq!(read(owner.clone(), crime.to_owned()).await.status, 200);
+    assert_eq!(read(owner.clone(), revenue.to_owned()).await.status, 200);
+    assert_eq!(
+        read(
+            owner.clone(),
+            "/api/v1/values?indicator=DOC.REPORTS_DUE&period=202608".to_owned()
+        )
+        .await
+        .status,
+        404
+    );
+
+    // Signing in again replaces the session the request carried; signing out ends it.
+    let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
+    let rotated = session_cookie(&again);
+    assert_ne!(rotated, admin_cookie);
+    assert_eq!(
+        request(server, "GET", "/api/v1/me", Some(&admin_cookie), None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        request(server, "GET", "/api/v1/me", Some(&rotated), None)
+            .await
+            .status,
+        200
+    );
+    let out = request(server, "DELETE", "/api/v1/session", Some(&rotated), None).await;
+    assert_eq!(out.status, 204);
+    assert!(out.set_cookie.unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        request(server, "GET", "/api/v1/me", Some(&rotated), None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        read(rotated, crime.to_owned()).await.status,
+        404,
+        "signed out: anonymous again"
     );
 }
 
