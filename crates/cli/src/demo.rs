@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use jiff::civil::Date;
 use vantage_demo::{DemoOptions, Generator, REFERENCE_FILES};
 use vantage_ingest::{ImportKind, ImportOptions};
+use vantage_model::access::{Role, User};
 use vantage_model::unit::{UnitLevel, UnitRegistry};
 use vantage_store::Store;
 
@@ -40,11 +41,63 @@ pub async fn run(data_dir: &Path, history: History, settings: &Settings) -> anyh
     } else {
         load(&store, history, settings).await?;
     }
+    demo_users(&store).await?;
     let settings = Settings {
         database_url: url,
         ..settings.clone()
     };
     serve_store(store, &settings).await
+}
+
+/// One user per role, a data owner for the finance department's domain and a viewer for one commune, with
+/// passwords that are printed, so that anyone trying the demo can sign in as each.
+const DEMO_USERS: [(&str, Role, &str, Option<&str>, Option<&str>); 6] = [
+    ("admin", Role::Admin, "VPUBND", None, None),
+    ("leader", Role::Leader, "VPUBND", None, None),
+    ("operator", Role::Operator, "VPUBND", None, None),
+    ("finance", Role::DataOwner, "STC", None, Some("BUD")),
+    ("viewer", Role::Viewer, "VPUBND", None, None),
+    ("muine", Role::Viewer, "UBND-22918", Some("22918"), None),
+];
+
+fn demo_password(username: &str) -> String {
+    format!("demo-{username}-2026")
+}
+
+/// Adds the demo users that are missing and prints how to sign in as each.
+async fn demo_users(store: &Store) -> anyhow::Result<()> {
+    let existing: Vec<String> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    println!("Demo users (demo passwords, for trying the demo only):");
+    for (username, role, agency, unit, domain) in DEMO_USERS {
+        let password = demo_password(username);
+        if !existing.iter().any(|name| name == username) {
+            let user = User {
+                username: username.into(),
+                role,
+                agency: agency.into(),
+                unit: unit.map(Into::into),
+                domain: domain.map(Into::into),
+            };
+            let hash =
+                vantage_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            store.add_user(&user, &hash, jiff::Timestamp::now()).await?;
+        }
+        let grant = match (domain, unit) {
+            (None, None) => String::new(),
+            (domain, unit) => format!(
+                " ({}{})",
+                domain.map_or(String::new(), |d| format!("domain {d}")),
+                unit.map_or(String::new(), |u| format!("unit {u}"))
+            ),
+        };
+        println!("  {username:<9} {password:<22} {}{grant}", role.as_str());
+    }
+    Ok(())
 }
 
 /// Loads the reference files and generated values into an empty store.

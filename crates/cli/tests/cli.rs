@@ -299,10 +299,28 @@ fn start(command: &mut Command) -> Running {
 }
 
 fn get(address: &str, path: &str) -> (u16, serde_json::Value) {
+    send(address, "GET", path, "")
+}
+
+/// Signs in through the API and returns its answer.
+fn sign_in_as(address: &str, username: &str, password: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    send(address, "POST", "/api/v1/session", &body)
+}
+
+fn send(address: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
     let mut stream = TcpStream::connect(address).unwrap();
+    let content = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{content}\r\n{body}"
     )
     .unwrap();
     let mut raw = String::new();
@@ -395,6 +413,12 @@ fn demo_loads_the_province_and_reuses_it() {
             "/api/v1/units?level=commune&parent=68&limit=1000",
         );
         assert_eq!(communes["items"].as_array().unwrap().len(), 124);
+        let (status, me) = sign_in_as(&demo.address, "finance", "demo-finance-2026");
+        assert_eq!(
+            (status, me["role"].as_str()),
+            (200, Some("data_owner")),
+            "{me}"
+        );
         let (_, indicators) = get(&demo.address, "/api/v1/indicators?limit=1000");
         let items = indicators["items"].as_array().unwrap();
         assert!(items.len() >= 283);
