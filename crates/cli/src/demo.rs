@@ -51,13 +51,37 @@ pub async fn run(data_dir: &Path, history: History, settings: &Settings) -> anyh
 
 /// One user per role, a data owner for the finance department's domain and a viewer for one commune, with
 /// passwords that are printed, so that anyone trying the demo can sign in as each.
-const DEMO_USERS: [(&str, Role, &str, Option<&str>, Option<&str>); 6] = [
-    ("admin", Role::Admin, "VPUBND", None, None),
-    ("leader", Role::Leader, "VPUBND", None, None),
-    ("operator", Role::Operator, "VPUBND", None, None),
-    ("finance", Role::DataOwner, "STC", None, Some("BUD")),
-    ("viewer", Role::Viewer, "VPUBND", None, None),
-    ("muine", Role::Viewer, "UBND-22918", Some("22918"), None),
+struct DemoUser {
+    username: &'static str,
+    role: Role,
+    agency: &'static str,
+    unit: Option<&'static str>,
+    domain: Option<&'static str>,
+}
+
+const fn demo_user(
+    username: &'static str,
+    role: Role,
+    agency: &'static str,
+    unit: Option<&'static str>,
+    domain: Option<&'static str>,
+) -> DemoUser {
+    DemoUser {
+        username,
+        role,
+        agency,
+        unit,
+        domain,
+    }
+}
+
+const DEMO_USERS: [DemoUser; 6] = [
+    demo_user("admin", Role::Admin, "VPUBND", None, None),
+    demo_user("leader", Role::Leader, "VPUBND", None, None),
+    demo_user("operator", Role::Operator, "VPUBND", None, None),
+    demo_user("finance", Role::DataOwner, "STC", None, Some("BUD")),
+    demo_user("viewer", Role::Viewer, "VPUBND", None, None),
+    demo_user("muine", Role::Viewer, "UBND-22918", Some("22918"), None),
 ];
 
 fn demo_password(username: &str) -> String {
@@ -73,7 +97,14 @@ async fn demo_users(store: &Store) -> anyhow::Result<()> {
         .map(|u| u.username)
         .collect();
     println!("Demo users (demo passwords, for trying the demo only):");
-    for (username, role, agency, unit, domain) in DEMO_USERS {
+    for DemoUser {
+        username,
+        role,
+        agency,
+        unit,
+        domain,
+    } in DEMO_USERS
+    {
         let password = demo_password(username);
         if !existing.iter().any(|name| name == username) {
             let user = User {
