@@ -5,6 +5,7 @@ mod analytics;
 pub mod auth;
 mod catalog;
 mod problem;
+mod security;
 mod session;
 mod system;
 mod units;
@@ -84,6 +85,8 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route("/", axum::routing::get(system::start_page))
+        .layer(axum::extract::DefaultBodyLimit::max(security::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(security::protect))
         .with_state(state)
 }
 

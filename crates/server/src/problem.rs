@@ -12,7 +12,9 @@ pub enum ProblemKind {
     NotFound,
     InvalidParameter,
     Unauthorized,
+    TooLarge,
     StorageUnavailable,
+    Timeout,
     Internal,
 }
 
@@ -29,6 +31,16 @@ impl ProblemKind {
             ProblemKind::StorageUnavailable => (
                 "storage-unavailable",
                 "Storage unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            ProblemKind::TooLarge => (
+                "too-large",
+                "Request too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            ProblemKind::Timeout => (
+                "timeout",
+                "Request timed out",
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
             ProblemKind::Internal => (
@@ -71,6 +83,17 @@ impl Problem {
             ProblemKind::InvalidParameter,
             format!("{parameter}: {reason}"),
         )
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for Problem {
+    /// A body that is too large, not JSON, or not of the expected shape, said in problem form.
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Problem {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(ProblemKind::TooLarge, "the request body is too large")
+        } else {
+            Problem::invalid("body", rejection.body_text())
+        }
     }
 }
 

@@ -145,7 +145,7 @@ async fn sign_in(
     headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let Json(body) = body.map_err(|rejection| Problem::invalid("body", rejection.body_text()))?;
+    let Json(body) = body?;
     let store = state.store();
     let stored = store.password_hash(&body.username).await?;
     let password = body.password;

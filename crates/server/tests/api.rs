@@ -19,7 +19,18 @@ struct Response {
     content_type: String,
     /// The session cookie the response sets (`vantage_session=...`), if any.
     set_cookie: Option<String>,
+    /// Every header, names in lower case.
+    headers: Vec<(String, String)>,
     body: Value,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// A minimal HTTP/1.1 GET, enough to test the API without a client library.
@@ -64,6 +75,12 @@ async fn request(
         .unwrap_or_default()
         .to_ascii_lowercase();
     let set_cookie = header("set-cookie");
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(": "))
+        .map(|(key, value)| (key.to_ascii_lowercase(), value.to_owned()))
+        .collect();
     let body = if header("transfer-encoding").is_some_and(|value| value.contains("chunked")) {
         dechunk(body)
     } else {
@@ -74,6 +91,7 @@ async fn request(
         status,
         content_type,
         set_cookie,
+        headers,
         body,
     }
 }
@@ -153,6 +171,35 @@ async fn check_system(server: std::net::SocketAddr, backend: &str) {
     let page = get(server, "/").await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/html"));
+    check_security_headers(server, &page).await;
+}
+
+/// A strict policy that still lets the start page's own inline script run, the usual headers, no caching of
+/// API answers, and a body size limit.
+async fn check_security_headers(server: std::net::SocketAddr, page: &Response) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let policy = page.header("content-security-policy").expect("a CSP");
+    assert!(policy.starts_with("default-src 'none'") && policy.contains("frame-ancestors 'none'"));
+    let html = include_str!("../assets/index.html");
+    let script = html
+        .split("<script>")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    assert!(policy.contains(&format!("'sha256-{digest}'")), "{policy}");
+    assert!(!policy.contains("unsafe-inline"));
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    let api = get(server, "/api/v1/health").await;
+    assert_eq!(api.header("cache-control"), Some("no-store"));
+    assert_eq!(api.header("referrer-policy"), Some("no-referrer"));
+    let huge = json!({"username": "x".repeat(5 * 1024 * 1024), "password": "y"});
+    let refused = request(server, "POST", "/api/v1/session", None, Some(&huge)).await;
+    assert_eq!(refused.status, 413);
 }
 
 fn value(indicator: &str, unit: &str, period: &str, value: f64) -> Observation {
