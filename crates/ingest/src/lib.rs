@@ -102,6 +102,50 @@ pub async fn import_csv(
     options: &ImportOptions,
 ) -> Result<ImportOutcome, ImportError> {
     let sheet = Sheet::read(bytes, kind.required_columns())?;
+    let prepared = prepare(store, kind, sheet, options).await?;
+    let counts = prepared.batch.apply(store).await?;
+    Ok(ImportOutcome {
+        counts,
+        rejected: prepared.rejected,
+    })
+}
+
+/// Checked rows ready to be written, and the rows refused with their reasons.
+pub struct Prepared {
+    batch: kinds::Batch,
+    pub rejected: Rejected,
+}
+
+impl Prepared {
+    /// The values to write, for a caller that writes them through the live path.
+    pub fn into_observations(self) -> Vec<vantage_model::record::Observation> {
+        match self.batch {
+            kinds::Batch::Observations(observations) => observations,
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Checks records that come from somewhere other than a CSV file (an API batch): `header` names the
+/// fields, each row carries the number its errors are reported under.
+pub async fn prepare_records(
+    store: &Store,
+    kind: ImportKind,
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+    options: &ImportOptions,
+) -> Result<Prepared, ImportError> {
+    prepare(store, kind, Sheet::from_records(header, rows), options).await
+}
+
+/// Checks every row; refuses the whole batch when a row is bad and the caller did not accept the valid ones,
+/// or when the valid rows alone would leave the stored data inconsistent.
+async fn prepare(
+    store: &Store,
+    kind: ImportKind,
+    sheet: Sheet,
+    options: &ImportOptions,
+) -> Result<Prepared, ImportError> {
     let checked = kinds::check(store, kind, &sheet, options).await?;
     let mut rejected = Rejected {
         errors: checked.errors,
@@ -120,6 +164,8 @@ pub async fn import_csv(
     if !rejected.is_empty() && (!options.accept_valid || checked.refuse_whole) {
         return Err(ImportError::Refused(rejected));
     }
-    let counts = checked.batch.apply(store).await?;
-    Ok(ImportOutcome { counts, rejected })
+    Ok(Prepared {
+        batch: checked.batch,
+        rejected,
+    })
 }

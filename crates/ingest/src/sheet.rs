@@ -45,6 +45,21 @@ pub(crate) struct Sheet {
 }
 
 impl Sheet {
+    /// Rows already split into fields by another reader (an API batch), numbered by the caller.
+    pub fn from_records(header: Vec<String>, rows: Vec<(usize, Vec<String>)>) -> Sheet {
+        let columns = header
+            .iter()
+            .enumerate()
+            .map(|(index, name)| (name.clone(), index))
+            .collect();
+        Sheet {
+            columns,
+            header,
+            rows,
+            malformed: Vec::new(),
+        }
+    }
+
     /// Reads CSV text (UTF-8, with or without a byte-order mark) and checks that `required` columns exist.
     pub fn read(bytes: &[u8], required: &[&str]) -> Result<Sheet, FileError> {
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);

@@ -6,6 +6,8 @@
 //! - admin, leader, operator: everything;
 //! - data owner: public indicators, and its own domain's within its subtree;
 //! - viewer: its domain's indicators (all when the grant names none) within its subtree.
+//!
+//! Writes: admins anywhere; data owners for their domain within their subtree; nobody else.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -15,7 +17,7 @@ use vantage_model::indicator::Indicator;
 use vantage_model::unit::UnitIndex;
 
 use crate::session;
-use crate::{AppState, Problem};
+use crate::{AppState, Problem, ProblemKind};
 
 /// The party behind a request.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +52,47 @@ impl Caller {
                 }
                 Role::Viewer => owns_domain(user, indicator) && within_grant(user, engine, unit),
             },
+        }
+    }
+}
+
+impl Caller {
+    /// The signed-in user who may write values at all (admins and data owners), or why not.
+    pub(crate) fn writer(&self) -> Result<&User, Problem> {
+        match self {
+            Caller::Anonymous => Err(Problem::new(
+                ProblemKind::Unauthorized,
+                "sign in to write values",
+            )),
+            Caller::User(user) if matches!(user.role, Role::Admin | Role::DataOwner) => Ok(user),
+            Caller::User(user) => Err(Problem::new(
+                ProblemKind::Forbidden,
+                format!("a {} does not write values", user.role),
+            )),
+        }
+    }
+
+    /// Why the caller may not write this indicator's values on this unit, as the field at fault
+    /// (`indicator` outside its domain, `unit` outside its subtree); `None` when it may. Admins write
+    /// anywhere, data owners their domain within their subtree.
+    pub(crate) fn write_refusal(
+        &self,
+        indicator: &Indicator,
+        engine: &Engine,
+        unit: UnitIndex,
+    ) -> Option<&'static str> {
+        match self {
+            Caller::User(user) if user.role == Role::Admin => None,
+            Caller::User(user) if user.role == Role::DataOwner => {
+                if !owns_domain(user, indicator) {
+                    Some("indicator")
+                } else if !within_grant(user, engine, unit) {
+                    Some("unit")
+                } else {
+                    None
+                }
+            }
+            _ => Some("indicator"),
         }
     }
 }

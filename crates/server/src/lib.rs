@@ -9,6 +9,7 @@ mod security;
 mod session;
 mod system;
 mod units;
+mod writes;
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use vantage_live::Analytics;
 use vantage_store::Store;
 
-pub use crate::problem::{Problem, ProblemKind};
+pub use crate::problem::{ItemError, Problem, ProblemKind};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -54,6 +55,7 @@ impl AppState {
         (name = "units", description = "Administrative units with their history"),
         (name = "catalog", description = "The indicator catalogue"),
         (name = "session", description = "Sign-in and the signed-in user"),
+        (name = "writes", description = "Values written over the API"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -66,7 +68,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(units::routes())
         .merge(catalog::routes())
         .merge(analytics::routes())
-        .merge(session::routes());
+        .merge(session::routes())
+        .merge(writes::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

@@ -12,6 +12,9 @@ pub enum ProblemKind {
     NotFound,
     InvalidParameter,
     Unauthorized,
+    Forbidden,
+    InvalidItems,
+    Conflict,
     TooLarge,
     StorageUnavailable,
     Timeout,
@@ -33,6 +36,13 @@ impl ProblemKind {
                 "Storage unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
+            ProblemKind::Forbidden => ("forbidden", "Forbidden", StatusCode::FORBIDDEN),
+            ProblemKind::InvalidItems => (
+                "invalid-items",
+                "Invalid items",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            ProblemKind::Conflict => ("conflict", "Conflict", StatusCode::CONFLICT),
             ProblemKind::TooLarge => (
                 "too-large",
                 "Request too large",
@@ -61,6 +71,17 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// For refused batches and files: every bad item, with where and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ItemError>,
+}
+
+/// One bad item of a batch: its position (from 0), the field at fault, and why.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ItemError {
+    pub index: usize,
+    pub field: String,
+    pub reason: String,
 }
 
 impl Problem {
@@ -71,6 +92,7 @@ impl Problem {
             title: title.to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
+            errors: Vec::new(),
         }
     }
 

@@ -90,3 +90,20 @@ pub(crate) async fn protect(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// Whether a cookie-authenticated write comes from this site: the browser's `Origin` must name the host
+/// the request was sent to, and `Sec-Fetch-Site`, when sent, must not say another site. Same-site cookies
+/// already keep other sites' requests anonymous; this refuses them outright.
+pub(crate) fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let origin_matches = match (value("origin"), value("host")) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+    };
+    let site_matches =
+        value("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));
+    origin_matches && site_matches
+}

@@ -46,10 +46,25 @@ async fn request(
     cookie: Option<&str>,
     body: Option<&Value>,
 ) -> Response {
+    request_with(address, method, path, cookie, body, &[]).await
+}
+
+/// [`request`] with more headers.
+async fn request_with(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> Response {
     let mut stream = TcpStream::connect(address).await.unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     if let Some(cookie) = cookie {
         head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     let payload = body.map(Value::to_string).unwrap_or_default();
     if body.is_some() {
@@ -540,6 +555,8 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
         404
     );
 
+    check_writes(server, &viewer, &owner, &admin_cookie).await;
+
     // Signing in again replaces the session the request carried; signing out ends it.
     let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
     let rotated = session_cookie(&again);
@@ -570,6 +587,168 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
         404,
         "signed out: anonymous again"
     );
+}
+
+/// Writes over the API: who may, item-by-item refusal, accepting the valid items, idempotency keys, and
+/// writes from another site; each accepted write is visible in the next read.
+async fn check_writes(server: std::net::SocketAddr, viewer: &str, owner: &str, admin: &str) {
+    let post =
+        |cookie: Option<&str>, path: &str, items: Value, headers: Vec<(&'static str, String)>| {
+            let (cookie, path) = (cookie.map(str::to_owned), path.to_owned());
+            async move {
+                let headers: Vec<(&str, &str)> =
+                    headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                request_with(
+                    server,
+                    "POST",
+                    &path,
+                    cookie.as_deref(),
+                    Some(&items),
+                    &headers,
+                )
+                .await
+            }
+        };
+    let crime = |unit: &str, period: &str, value: f64| json!({"indicator": "SEC.CRIME_CASES", "unit": unit, "period": period, "value": value});
+    let one = json!([crime("22918", "202609", 4.0)]);
+    assert_eq!(
+        post(None, "/api/v1/observations", one.clone(), vec![])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        post(Some(viewer), "/api/v1/observations", one.clone(), vec![])
+            .await
+            .status,
+        403
+    );
+
+    let written = post(Some(owner), "/api/v1/observations", one.clone(), vec![]).await;
+    assert_eq!(written.status, 200, "{}", written.body);
+    assert_eq!(
+        (
+            written.body["created"].clone(),
+            written.body["unchanged"].clone()
+        ),
+        (json!(1), json!(0))
+    );
+    let read = request(
+        server,
+        "GET",
+        "/api/v1/values?indicator=SEC.CRIME_CASES&unit=22918&period=202609",
+        Some(owner),
+        None,
+    )
+    .await;
+    assert_eq!(
+        read.body["value"], 4.0,
+        "the write is in the engine at once"
+    );
+
+    // A bad item refuses the batch, with every bad item and nothing written.
+    let mixed = json!([
+        crime("22918", "202610", 5.0),
+        crime("22918", "2026W40", 5.0),
+        crime("99999", "202610", 5.0),
+        "not an item",
+        {"indicator": "BUD.REVENUE_TOTAL", "unit": "22918", "period": "202610", "value": 1.0},
+        {"indicator": "SEC.CRIME_CASES", "unit": "22918", "period": "202610", "value": "many", "colour": "red"},
+    ]);
+    let refused = post(Some(owner), "/api/v1/observations", mixed.clone(), vec![]).await;
+    assert_eq!(
+        (refused.status, refused.content_type.as_str()),
+        (422, "application/problem+json"),
+        "{}",
+        refused.body
+    );
+    let faults: Vec<(u64, String)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["index"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            (1, "period".to_owned()),
+            (2, "unit".to_owned()),
+            (3, String::new()),
+            (4, "indicator".to_owned()),
+            (5, "colour".to_owned()),
+            (5, "value".to_owned())
+        ],
+        "{}",
+        refused.body
+    );
+    let october = "/api/v1/values?indicator=SEC.CRIME_CASES&unit=22918&period=202610";
+    assert_eq!(
+        request(server, "GET", october, Some(owner), None)
+            .await
+            .body["value"],
+        Value::Null
+    );
+
+    // Accepting the valid items writes the one good item and lists the rest.
+    let key = vec![("Idempotency-Key", "batch-7".to_owned())];
+    let accepted = post(
+        Some(owner),
+        "/api/v1/observations?accept_valid=true",
+        mixed.clone(),
+        key.clone(),
+    )
+    .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(accepted.body["created"], 1);
+    assert_eq!(accepted.body["rejected"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        request(server, "GET", october, Some(owner), None)
+            .await
+            .body["value"],
+        5.0
+    );
+    // The same request again gets the same answer; the key on another request is a conflict.
+    let again = post(
+        Some(owner),
+        "/api/v1/observations?accept_valid=true",
+        mixed.clone(),
+        key.clone(),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.body.clone()),
+        (200, accepted.body.clone())
+    );
+    let other = post(
+        Some(owner),
+        "/api/v1/observations?accept_valid=true",
+        one.clone(),
+        key,
+    )
+    .await;
+    assert_eq!(other.status, 409);
+
+    // Admins write anywhere; a write from another site is refused.
+    let revenue = json!([{"indicator": "BUD.REVENUE_TOTAL", "unit": "22918", "period": "202609", "value": 7.0}]);
+    assert_eq!(
+        post(Some(admin), "/api/v1/observations", revenue.clone(), vec![])
+            .await
+            .status,
+        200
+    );
+    let forged = post(
+        Some(admin),
+        "/api/v1/observations",
+        revenue,
+        vec![("Origin", "http://evil.example".to_owned())],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
 }
 
 async fn check_units(server: std::net::SocketAddr) {

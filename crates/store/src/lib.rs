@@ -84,6 +84,14 @@ impl Backend {
     }
 }
 
+/// The answer a write with an idempotency key got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdempotentAnswer {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
 /// A signed-in session: whose it is and when it began and was last used.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
@@ -665,6 +673,55 @@ impl Store {
             .bind(token_hash.to_owned())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// The answer given to a user's earlier request with this idempotency key, if any.
+    pub async fn idempotent_answer(
+        &self,
+        username: &str,
+        key: &str,
+    ) -> Result<Option<IdempotentAnswer>, StoreError> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, body FROM idempotency \
+             WHERE username = $1 AND idempotency_key = $2",
+        )
+        .bind(username.to_owned())
+        .bind(key.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let status: i64 = row.try_get(1)?;
+        Ok(Some(IdempotentAnswer {
+            request_hash: row.try_get(0)?,
+            status: u16::try_from(status)
+                .map_err(|_| StoreError::Corrupt(format!("stored status {status}")))?,
+            body: row.try_get(2)?,
+        }))
+    }
+
+    /// Keeps the answer to a request with an idempotency key; the first answer stays.
+    pub async fn save_idempotent_answer(
+        &self,
+        username: &str,
+        key: &str,
+        answer: &IdempotentAnswer,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO idempotency (username, idempotency_key, request_hash, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username, idempotency_key) DO NOTHING",
+        )
+        .bind(username.to_owned())
+        .bind(key.to_owned())
+        .bind(answer.request_hash.clone())
+        .bind(i64::from(answer.status))
+        .bind(answer.body.clone())
+        .bind(now.as_millisecond())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

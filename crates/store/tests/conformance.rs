@@ -492,3 +492,35 @@ conformance!(sessions_belong_to_users_and_end, |store| {
     store.delete_session("hash-1").await.unwrap();
     assert_eq!(store.session("hash-1").await.unwrap(), None);
 });
+
+conformance!(idempotent_answers_keep_the_first, |store| {
+    let first = vantage_store::IdempotentAnswer {
+        request_hash: "abc".into(),
+        status: 200,
+        body: "{\"created\":1}".into(),
+    };
+    let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
+    assert_eq!(store.idempotent_answer("lan", "k1").await.unwrap(), None);
+    store
+        .save_idempotent_answer("lan", "k1", &first, now)
+        .await
+        .unwrap();
+    let second = vantage_store::IdempotentAnswer {
+        request_hash: "def".into(),
+        status: 422,
+        body: "{}".into(),
+    };
+    store
+        .save_idempotent_answer("lan", "k1", &second, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotent_answer("lan", "k1").await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(
+        store.idempotent_answer("minh", "k1").await.unwrap(),
+        None,
+        "keys are per user"
+    );
+});

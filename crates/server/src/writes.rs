@@ -1,0 +1,287 @@
+//! Writes over the API: a batch of values, checked item by item as an imported file is, authorised by the
+//! caller's grant, made durable and applied to the engine through the live path. A batch with a bad item is
+//! refused whole (422, every bad item listed) unless `accept_valid=true`. A request repeated with the same
+//! `Idempotency-Key` gets the first answer again.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vantage_ingest::{ImportError, ImportKind, ImportOptions};
+use vantage_model::period::Period;
+use vantage_store::IdempotentAnswer;
+
+use crate::access::Caller;
+use crate::security::same_origin;
+use crate::{AppState, ItemError, Problem, ProblemKind};
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(write_observations))
+}
+
+/// The fields an item may carry, in the order the checks report them.
+const FIELDS: [&str; 5] = ["indicator", "unit", "period", "value", "comment"];
+
+/// One value to write.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // Documents the items of the body, which are read field by field to report each fault.
+pub(crate) struct ObservationItem {
+    indicator: String,
+    unit: String,
+    /// DHIS2 period identifier of the indicator's frequency.
+    period: String,
+    value: f64,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct WriteQuery {
+    /// Write the valid items and return the bad ones instead of refusing the batch.
+    accept_valid: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WriteSummary {
+    created: u64,
+    updated: u64,
+    unchanged: u64,
+    /// With `accept_valid=true`, the items left out.
+    rejected: Vec<ItemError>,
+}
+
+/// Writes a batch of values `[{indicator, unit, period, value, comment}]`.
+#[utoipa::path(
+    post,
+    path = "/observations",
+    tag = "writes",
+    params(
+        WriteQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeating a request with the same key returns the first answer")
+    ),
+    request_body = Vec<ObservationItem>,
+    responses(
+        (status = 200, body = WriteSummary),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn write_observations(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<WriteQuery>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let user = caller.writer()?.clone();
+    if !same_origin(&headers) {
+        return Err(Problem::new(
+            ProblemKind::Forbidden,
+            "a write from another site is refused",
+        ));
+    }
+    let accept_valid = query.accept_valid.unwrap_or(false);
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let request_hash = hex::encode(Sha256::digest(
+        [&body[..], &[u8::from(accept_valid)]].concat(),
+    ));
+    let store = state.store();
+    if let Some(key) = &key
+        && let Some(answer) = store.idempotent_answer(&user.username, key).await?
+    {
+        if answer.request_hash != request_hash {
+            return Err(Problem::new(
+                ProblemKind::Conflict,
+                "this Idempotency-Key was used for a different request",
+            ));
+        }
+        return Ok(stored_response(&answer));
+    }
+    let response = match write(&state, &caller, &user.username, &body, accept_valid).await {
+        Ok(summary) => (
+            StatusCode::OK,
+            serde_json::to_string(&summary).unwrap_or_default(),
+        ),
+        Err(problem) if problem.status == 422 => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::to_string(&problem).unwrap_or_default(),
+        ),
+        Err(problem) => return Err(problem),
+    };
+    let answer = IdempotentAnswer {
+        request_hash,
+        status: response.0.as_u16(),
+        body: response.1,
+    };
+    if let Some(key) = &key {
+        store
+            .save_idempotent_answer(&user.username, key, &answer, jiff::Timestamp::now())
+            .await?;
+    }
+    Ok(stored_response(&answer))
+}
+
+fn stored_response(answer: &IdempotentAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        answer.body.clone(),
+    )
+        .into_response()
+}
+
+/// Reads the items, checks the caller's grant on each, checks them as an import does, and writes the
+/// valid ones when all are valid or the caller accepts the valid ones.
+async fn write(
+    state: &AppState,
+    caller: &Caller,
+    author: &str,
+    body: &[u8],
+    accept_valid: bool,
+) -> Result<WriteSummary, Problem> {
+    let items: Vec<Value> = serde_json::from_slice(body)
+        .map_err(|error| Problem::invalid("body", format!("not a JSON array of items: {error}")))?;
+    let mut errors: Vec<ItemError> = Vec::new();
+    let mut rows = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let (fields, mut faults) = item_fields(index, item);
+        errors.append(&mut faults);
+        let Some(fields) = fields else {
+            continue;
+        };
+        match outside_grant(state, caller, &fields) {
+            Some(field) => errors.push(ItemError {
+                index,
+                field: field.to_owned(),
+                reason: "outside your grant".to_owned(),
+            }),
+            // Checked as an import row even after a fault of its shape, so that all its faults are told.
+            None => rows.push((index, fields)),
+        }
+    }
+    let options = ImportOptions {
+        // Every bad item is reported, then the decision below applies to all of them alike.
+        accept_valid: true,
+        author: author.to_owned(),
+        source: "api".to_owned(),
+        now: jiff::Timestamp::now(),
+    };
+    let header = FIELDS.iter().map(|field| (*field).to_owned()).collect();
+    let prepared = vantage_ingest::prepare_records(
+        state.store(),
+        ImportKind::Observations,
+        header,
+        rows,
+        &options,
+    )
+    .await;
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(ImportError::Refused(rejected)) => {
+            errors.extend(rejected.errors.into_iter().map(item_error));
+            return Err(refused(errors));
+        }
+        Err(ImportError::Store(error)) => return Err(error.into()),
+        Err(ImportError::File(error)) => return Err(Problem::invalid("body", error)),
+    };
+    errors.extend(prepared.rejected.errors.iter().cloned().map(item_error));
+    errors.sort_by_key(|error| error.index);
+    if !errors.is_empty() && !accept_valid {
+        return Err(refused(errors));
+    }
+    let counts = state
+        .analytics
+        .write_observations(&prepared.into_observations())
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "checked values could not be written");
+            Problem::new(
+                ProblemKind::Internal,
+                "the values could not be written; see the log",
+            )
+        })?;
+    Ok(WriteSummary {
+        created: counts.created,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        rejected: errors,
+    })
+}
+
+fn item_error(error: vantage_ingest::RowError) -> ItemError {
+    ItemError {
+        index: error.row,
+        field: error.column,
+        reason: error.reason,
+    }
+}
+
+fn refused(errors: Vec<ItemError>) -> Problem {
+    let mut problem = Problem::new(
+        ProblemKind::InvalidItems,
+        format!("{} bad item(s); nothing was written", errors.len()),
+    );
+    problem.errors = errors;
+    problem
+}
+
+/// An item's fields as text, in [`FIELDS`] order, and what is wrong with its shape: unknown fields, or
+/// fields of the wrong type (then no fields, as they could not be read).
+fn item_fields(index: usize, item: &Value) -> (Option<Vec<String>>, Vec<ItemError>) {
+    let error = |field: &str, reason: &str| ItemError {
+        index,
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let Some(object) = item.as_object() else {
+        return (None, vec![error("", "is not an object")]);
+    };
+    let mut errors: Vec<ItemError> = object
+        .keys()
+        .filter(|key| !FIELDS.contains(&key.as_str()))
+        .map(|key| error(key, "is not a field of a value"))
+        .collect();
+    let mut readable = true;
+    let fields = FIELDS
+        .iter()
+        .map(|field| match object.get(*field) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Number(number)) if *field == "value" => number.to_string(),
+            Some(_) => {
+                errors.push(error(field, "has the wrong type"));
+                readable = false;
+                String::new()
+            }
+        })
+        .collect();
+    (readable.then_some(fields), errors)
+}
+
+/// The field that puts a well-formed item outside the caller's grant, if any. Items whose indicator, unit
+/// or period do not resolve are left for the import checks to describe.
+fn outside_grant(state: &AppState, caller: &Caller, fields: &[String]) -> Option<&'static str> {
+    let engine = state.analytics.engine();
+    let indicator = engine.catalog().id(&fields[0])?;
+    let period = Period::parse(&fields[2]).ok()?;
+    let unit = engine.unit_for(&fields[1], period)?;
+    caller.write_refusal(engine.catalog().get(indicator), &engine, unit)
+}
