@@ -100,10 +100,7 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         redact(&settings.database_url)
     );
     std::io::stdout().flush().ok();
-    let state = vantage_server::AppState {
-        analytics: Arc::new(analytics),
-        time_zone: settings.time_zone.clone(),
-    };
+    let state = vantage_server::AppState::new(Arc::new(analytics), settings.time_zone.clone());
     vantage_server::serve(listener, state).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod catalog;
 mod problem;
 mod security;
 mod session;
+mod stream;
 mod system;
 mod units;
 mod writes;
@@ -31,9 +32,20 @@ pub struct AppState {
     pub analytics: Arc<Analytics>,
     /// The deployment's civil time zone: "today" and periods are reckoned in it.
     pub time_zone: TimeZone,
+    stream: Arc<stream::StreamHub>,
 }
 
 impl AppState {
+    /// The state of a server over `analytics`; starts relaying its changes to the live stream, so it must
+    /// be called inside the Tokio runtime.
+    pub fn new(analytics: Arc<Analytics>, time_zone: TimeZone) -> AppState {
+        AppState {
+            stream: stream::StreamHub::start(analytics.clone()),
+            analytics,
+            time_zone,
+        }
+    }
+
     pub fn store(&self) -> &Store {
         self.analytics.store()
     }
@@ -69,6 +81,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(catalog::routes())
         .merge(analytics::routes())
         .merge(session::routes())
+        .merge(stream::routes())
         .merge(writes::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -141,10 +141,10 @@ async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let analytics = Arc::new(Analytics::open(Arc::new(store)).await.unwrap());
-    let state = AppState {
-        analytics: analytics.clone(),
-        time_zone: jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
-    };
+    let state = AppState::new(
+        analytics.clone(),
+        jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
+    );
     tokio::spawn(vantage_server::serve(listener, state));
     (address, analytics)
 }
@@ -556,6 +556,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     );
 
     check_writes(server, &viewer, &owner, &admin_cookie).await;
+    check_stream(server, analytics, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
     let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
@@ -749,6 +750,128 @@ async fn check_writes(server: std::net::SocketAddr, viewer: &str, owner: &str, a
     )
     .await;
     assert_eq!(forged.status, 403);
+}
+
+/// A client of the live stream, reading events off a raw connection.
+struct StreamClient {
+    stream: TcpStream,
+    buffer: String,
+}
+
+impl StreamClient {
+    async fn connect(
+        server: std::net::SocketAddr,
+        cookie: &str,
+        last_event_id: Option<u64>,
+    ) -> StreamClient {
+        let mut stream = TcpStream::connect(server).await.unwrap();
+        let resume = last_event_id.map_or(String::new(), |id| format!("Last-Event-ID: {id}\r\n"));
+        let request = format!(
+            "GET /api/v1/stream HTTP/1.1\r\nHost: {server}\r\nCookie: {cookie}\r\n{resume}Accept: text/event-stream\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        StreamClient {
+            stream,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `change` event (its id and data), or `None` when none comes within half a second.
+    async fn next(&mut self) -> Option<(u64, Value)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|line| line.strip_prefix(name).map(str::trim).map(str::to_owned))
+                };
+                if let (Some(id), Some(data)) = (field("id:"), field("data:")) {
+                    return Some((id.parse().unwrap(), serde_json::from_str(&data).unwrap()));
+                }
+                continue;
+            }
+            let mut chunk = [0u8; 4096];
+            let read = tokio::time::timeout(
+                std::time::Duration::from_millis(500),
+                self.stream.read(&mut chunk),
+            );
+            match read.await {
+                Ok(Ok(n)) if n > 0 => {
+                    // Chunk-size lines of the transfer encoding sit between events; they hold no blank line.
+                    self.buffer
+                        .push_str(&String::from_utf8_lossy(&chunk[..n]).replace("\r\n", "\n"));
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The live stream end to end: a write reaches a subscribed client, a client whose grant does not cover the
+/// cell does not see it, and a reconnecting client catches up from its last event.
+async fn check_stream(
+    server: std::net::SocketAddr,
+    analytics: &Analytics,
+    viewer: &str,
+    admin: &str,
+) {
+    assert_eq!(
+        get(server, "/api/v1/stream?topics=gossip").await.status,
+        400
+    );
+    let mut watcher = StreamClient::connect(server, admin, None).await;
+    let mut commune = StreamClient::connect(server, viewer, None).await;
+    // Let both subscriptions start before writing.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    analytics
+        .write_observations(&[value("BUD.REVENUE_TOTAL", "22924", "202611", 9.0)])
+        .await
+        .unwrap();
+    let (first_id, first) = watcher.next().await.expect("the write reaches the admin");
+    assert_eq!(first["indicator"], "BUD.REVENUE_TOTAL");
+    assert!(
+        ["22924", "68"].contains(&first["unit"].as_str().unwrap()),
+        "{first}"
+    );
+    let mut seen = vec![first];
+    while let Some((_, event)) = watcher.next().await {
+        seen.push(event);
+    }
+    let phu_thuy = seen
+        .iter()
+        .find(|e| e["unit"] == "22924" && e["period"] == "202611")
+        .expect("the written cell");
+    assert_eq!(
+        (phu_thuy["old_value"].clone(), phu_thuy["new_value"].clone()),
+        (Value::Null, json!(9.0))
+    );
+    assert!(
+        seen.iter()
+            .any(|e| e["unit"] == "68" && e["period"] == "2026"),
+        "the province's year moved too"
+    );
+
+    analytics
+        .write_observations(&[value("BUD.REVENUE_TOTAL", "22918", "202611", 8.0)])
+        .await
+        .unwrap();
+    let (_, own) = commune
+        .next()
+        .await
+        .expect("the viewer sees its own commune");
+    assert_eq!(
+        own["unit"], "22918",
+        "nothing outside the grant came first: {own}"
+    );
+    while let Some((_, event)) = commune.next().await {
+        assert_eq!(event["unit"], "22918", "{event}");
+    }
+
+    // Reconnecting after the first event replays the rest, in order.
+    let mut again = StreamClient::connect(server, admin, Some(first_id)).await;
+    let (next_id, _) = again.next().await.expect("missed events are replayed");
+    assert_eq!(next_id, first_id + 1);
 }
 
 async fn check_units(server: std::net::SocketAddr) {
