@@ -283,6 +283,20 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// `vantage audit verify`: the chain is intact, or where it breaks (exit 1).
+pub async fn verify_audit(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url, false).await?;
+    match store.verify_audit().await? {
+        vantage_store::AuditCheck::Intact { entries } => {
+            println!("The audit log is intact: {entries} entries.");
+            Ok(())
+        }
+        vantage_store::AuditCheck::Broken { seq, reason } => {
+            anyhow::bail!("the audit log is broken at entry {seq}: {reason}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -92,6 +92,20 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Recompute the audit log's hash chain; exits 1 at the first entry that was changed or removed.
+    Verify {
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +258,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
             commands::add_user(&settings, name, &role, agency, unit, domain).await
+        }
+        Command::Audit {
+            action: AuditAction::Verify { database },
+        } => {
+            let settings = settings(config, cli.time_zone, database.database_url, None)?;
+            commands::verify_audit(&settings).await
         }
     }
 }

@@ -191,6 +191,23 @@ fn add_user(db: &Database, args: &[&str], password: &str) -> Output {
 }
 
 #[test]
+fn the_audit_log_verifies() {
+    let db = database();
+    load_reference(&db);
+    let checked = run(&mut vantage(&[
+        "audit",
+        "verify",
+        "--database-url",
+        &db.url,
+    ]));
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert_eq!(
+        text(&checked.stdout).trim(),
+        "The audit log is intact: 0 entries."
+    );
+}
+
+#[test]
 fn users_are_added_with_checked_grants() {
     let db = database();
     load_reference(&db);

@@ -57,6 +57,18 @@ impl Caller {
 }
 
 impl Caller {
+    /// The signed-in admin, or why the caller is not one.
+    pub(crate) fn admin(&self) -> Result<&User, Problem> {
+        match self {
+            Caller::Anonymous => Err(Problem::new(
+                ProblemKind::Unauthorized,
+                "sign in as an admin",
+            )),
+            Caller::User(user) if user.role == Role::Admin => Ok(user),
+            Caller::User(_) => Err(Problem::new(ProblemKind::Forbidden, "for admins only")),
+        }
+    }
+
     /// The signed-in user who may write values at all (admins and data owners), or why not.
     pub(crate) fn writer(&self) -> Result<&User, Problem> {
         match self {

@@ -2,6 +2,7 @@
 
 mod access;
 mod analytics;
+mod audit;
 pub mod auth;
 mod catalog;
 mod problem;
@@ -68,6 +69,7 @@ impl AppState {
         (name = "catalog", description = "The indicator catalogue"),
         (name = "session", description = "Sign-in and the signed-in user"),
         (name = "writes", description = "Values written over the API"),
+        (name = "audit", description = "The append-only, hash-chained audit log"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -82,7 +84,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(analytics::routes())
         .merge(session::routes())
         .merge(stream::routes())
-        .merge(writes::routes());
+        .merge(writes::routes())
+        .merge(audit::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +19,7 @@ use utoipa_axum::routes;
 use vantage_model::access::User;
 
 use crate::access::Caller;
+use crate::audit;
 use crate::auth::{hash_password, verify_password};
 use crate::{AppState, Problem, ProblemKind};
 
@@ -160,6 +162,14 @@ async fn sign_in(
     .await
     .unwrap_or(false);
     if !matches {
+        audit::record(
+            &state,
+            "-",
+            "session.sign_in_failed",
+            &body.username,
+            json!({}),
+        )
+        .await?;
         return Err(Problem::new(
             ProblemKind::Unauthorized,
             "wrong username or password",
@@ -176,6 +186,14 @@ async fn sign_in(
         .session(&token_hash(&token))
         .await?
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the new session vanished"))?;
+    audit::record(
+        &state,
+        &body.username,
+        "session.sign_in",
+        &body.username,
+        json!({}),
+    )
+    .await?;
     let mut response = Json(Me::from(&session.user)).into_response();
     response
         .headers_mut()
@@ -190,9 +208,23 @@ async fn sign_in(
     tag = "session",
     responses((status = 204, description = "Signed out"))
 )]
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
+async fn sign_out(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
     if let Some(token) = presented_token(&headers) {
         state.store().delete_session(&token_hash(token)).await?;
+    }
+    if let Caller::User(user) = &caller {
+        audit::record(
+            &state,
+            &user.username,
+            "session.sign_out",
+            &user.username,
+            json!({}),
+        )
+        .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response

@@ -18,6 +18,7 @@ use vantage_model::period::Period;
 use vantage_store::IdempotentAnswer;
 
 use crate::access::Caller;
+use crate::audit;
 use crate::security::same_origin;
 use crate::{AppState, ItemError, Problem, ProblemKind};
 
@@ -109,7 +110,26 @@ async fn write_observations(
         }
         return Ok(stored_response(&answer));
     }
-    let response = match write(&state, &caller, &user.username, &body, accept_valid).await {
+    let outcome = write(&state, &caller, &user.username, &body, accept_valid).await;
+    let detail = match &outcome {
+        Ok(summary) => serde_json::json!({
+            "created": summary.created,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "rejected": summary.rejected.len(),
+            "idempotency_key": key,
+        }),
+        Err(problem) => serde_json::json!({"refused": problem.detail, "idempotency_key": key}),
+    };
+    audit::record(
+        &state,
+        &user.username,
+        "observations.write",
+        "observations",
+        detail,
+    )
+    .await?;
+    let response = match outcome {
         Ok(summary) => (
             StatusCode::OK,
             serde_json::to_string(&summary).unwrap_or_default(),

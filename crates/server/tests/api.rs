@@ -557,6 +557,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
 
     check_writes(server, &viewer, &owner, &admin_cookie).await;
     check_stream(server, analytics, &viewer, &admin_cookie).await;
+    check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
     let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
@@ -750,6 +751,74 @@ async fn check_writes(server: std::net::SocketAddr, viewer: &str, owner: &str, a
     )
     .await;
     assert_eq!(forged.status, 403);
+}
+
+/// What the checks before did is in the audit log, which only admins read, filtered and paged.
+async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
+    assert_eq!(get(server, "/api/v1/audit").await.status, 401);
+    assert_eq!(
+        request(server, "GET", "/api/v1/audit", Some(viewer), None)
+            .await
+            .status,
+        403
+    );
+    let all = request(server, "GET", "/api/v1/audit?limit=1000", Some(admin), None).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let items = all.body["items"].as_array().unwrap();
+    let actions: Vec<(&str, &str)> = items
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert!(
+        actions.contains(&("-", "session.sign_in_failed")),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&("admin1", "session.sign_in")));
+    assert!(actions.contains(&("owner1", "observations.write")));
+    let seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "a gapless sequence"
+    );
+    let accepted = items
+        .iter()
+        .find(|e| e["detail"]["idempotency_key"] == "batch-7")
+        .expect("the accepted batch");
+    assert_eq!(
+        (
+            accepted["detail"]["created"].clone(),
+            accepted["detail"]["rejected"].clone()
+        ),
+        (json!(1), json!(6))
+    );
+
+    let owner = request(
+        server,
+        "GET",
+        "/api/v1/audit?user=owner1",
+        Some(admin),
+        None,
+    )
+    .await;
+    assert!(
+        owner.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor"] == "owner1")
+    );
+    let first = request(server, "GET", "/api/v1/audit?limit=2", Some(admin), None).await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let second = request(
+        server,
+        "GET",
+        &format!("/api/v1/audit?limit=2&cursor={cursor}"),
+        Some(admin),
+        None,
+    )
+    .await;
+    assert_eq!(second.body["items"][0]["seq"], 3);
 }
 
 /// A client of the live stream, reading events off a raw connection.

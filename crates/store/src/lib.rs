@@ -2,6 +2,7 @@
 //! URL. Both backends run the same SQL through sqlx's `Any` driver; what differs between them (column types,
 //! connection settings) lives in the per-backend migrations and in [`Store::open`].
 
+mod audit;
 mod convert;
 mod table;
 #[cfg(feature = "testing")]
@@ -22,6 +23,7 @@ use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, Target};
 use vantage_model::unit::{Lineage, Unit};
 
+pub use crate::audit::{AuditCheck, AuditEntry};
 use crate::convert::{Decode, Encode};
 pub use crate::table::WriteCounts;
 use crate::table::{Cell, Table};
@@ -82,6 +84,32 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+}
+
+/// Which audit entries to read.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Entries after this sequence number (0 for the start).
+    pub after: i64,
+    pub actor: Option<String>,
+    pub object: Option<String>,
+    pub from: Option<jiff::Timestamp>,
+    /// Entries before this instant.
+    pub to: Option<jiff::Timestamp>,
+}
+
+fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    let millis: i64 = row.try_get(1)?;
+    Ok(AuditEntry {
+        seq: row.try_get(0)?,
+        at: jiff::Timestamp::from_millisecond(millis)
+            .map_err(|error| StoreError::Corrupt(format!("audit time: {error}")))?,
+        actor: row.try_get(2)?,
+        action: row.try_get(3)?,
+        object: row.try_get(4)?,
+        detail: row.try_get(5)?,
+        hash: row.try_get(6)?,
+    })
 }
 
 /// The answer a write with an idempotency key got.
@@ -723,6 +751,150 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Appends an entry to the audit log, chained to the last one.
+    pub async fn append_audit(
+        &self,
+        at: jiff::Timestamp,
+        actor: &str,
+        action: &str,
+        object: &str,
+        detail: &str,
+    ) -> Result<AuditEntry, StoreError> {
+        // One writer at a time keeps the chain a line.
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (prev_seq, prev_hash): (i64, String) = match last {
+            Some(row) => (row.try_get(0)?, row.try_get(1)?),
+            None => (0, audit::GENESIS.to_owned()),
+        };
+        let seq = prev_seq + 1;
+        let millis = at.as_millisecond();
+        let hash = audit::chain_hash(&prev_hash, seq, millis, actor, action, object, detail);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, action, object, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(millis)
+        .bind(actor.to_owned())
+        .bind(action.to_owned())
+        .bind(object.to_owned())
+        .bind(detail.to_owned())
+        .bind(prev_hash)
+        .bind(hash.clone())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(AuditEntry {
+            seq,
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            object: object.to_owned(),
+            detail: detail.to_owned(),
+            hash,
+        })
+    }
+
+    /// Audit entries after `after` (a sequence number), oldest first, filtered, at most `limit`.
+    pub async fn audit(
+        &self,
+        filter: &AuditFilter,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut conditions = vec!["seq > $1".to_owned()];
+        let mut binds: Vec<Cell> = vec![Cell::int(filter.after)];
+        let mut condition = |sql: &str, cell: Cell| {
+            binds.push(cell);
+            conditions.push(format!("{sql} ${}", binds.len()));
+        };
+        if let Some(actor) = &filter.actor {
+            condition("actor =", Cell::text(actor.as_str()));
+        }
+        if let Some(object) = &filter.object {
+            condition("object =", Cell::text(object.as_str()));
+        }
+        if let Some(from) = filter.from {
+            condition("at >=", Cell::int(from.as_millisecond()));
+        }
+        if let Some(to) = filter.to {
+            condition("at <", Cell::int(to.as_millisecond()));
+        }
+        let sql = format!(
+            "SELECT seq, at, actor, action, object, detail, hash FROM audit WHERE {} ORDER BY seq LIMIT {}",
+            conditions.join(" AND "),
+            limit
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for cell in &binds {
+            query = table::bind(query, cell);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(audit_entry)
+            .collect()
+    }
+
+    /// Recomputes the chain from the first entry and reports the first break.
+    pub async fn verify_audit(&self) -> Result<AuditCheck, StoreError> {
+        const PAGE: i64 = 10_000;
+        let mut expected_seq = 1;
+        let mut prev_hash = audit::GENESIS.to_owned();
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit \
+                 WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(expected_seq)
+            .bind(PAGE)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(AuditCheck::Intact {
+                    entries: u64::try_from(expected_seq - 1).unwrap_or(0),
+                });
+            }
+            for row in &rows {
+                let seq: i64 = row.try_get(0)?;
+                let stored_prev: String = row.try_get(6)?;
+                let stored_hash: String = row.try_get(7)?;
+                let text = |index: usize| row.try_get::<String, _>(index);
+                let hash = audit::chain_hash(
+                    &prev_hash,
+                    seq,
+                    row.try_get(1)?,
+                    &text(2)?,
+                    &text(3)?,
+                    &text(4)?,
+                    &text(5)?,
+                );
+                let broken = |reason: &str| AuditCheck::Broken {
+                    seq,
+                    reason: reason.to_owned(),
+                };
+                if seq != expected_seq {
+                    return Ok(AuditCheck::Broken {
+                        seq: expected_seq,
+                        reason: "the entry is missing".to_owned(),
+                    });
+                }
+                if stored_prev != prev_hash {
+                    return Ok(broken("it does not follow the entry before it"));
+                }
+                if stored_hash != hash {
+                    return Ok(broken("its content does not match its hash"));
+                }
+                prev_hash = stored_hash;
+                expected_seq += 1;
+            }
+        }
     }
 
     /// The stored password hash of a user, for sign-in.

@@ -524,3 +524,71 @@ conformance!(idempotent_answers_keep_the_first, |store| {
         "keys are per user"
     );
 });
+
+#[tokio::test]
+async fn the_audit_log_is_a_chain_that_shows_tampering() {
+    for database in TestDatabase::all().await {
+        audit_chain(&database.store, &database.url).await;
+        database.drop_database().await;
+    }
+}
+
+async fn audit_chain(store: &Store, url: &str) {
+    let at = |ms: i64| Timestamp::from_millisecond(1_760_000_000_000 + ms).unwrap();
+    let first = store
+        .append_audit(at(0), "lan", "session.sign_in", "lan", "{}")
+        .await
+        .unwrap();
+    let second = store
+        .append_audit(
+            at(1),
+            "lan",
+            "observations.write",
+            "observations",
+            "{\"created\":2}",
+        )
+        .await
+        .unwrap();
+    store
+        .append_audit(at(2), "minh", "session.sign_in", "minh", "{}")
+        .await
+        .unwrap();
+    assert_eq!((first.seq, second.seq), (1, 2));
+    assert_ne!(first.hash, second.hash);
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        vantage_store::AuditCheck::Intact { entries: 3 }
+    );
+    let filter = vantage_store::AuditFilter {
+        actor: Some("lan".into()),
+        ..Default::default()
+    };
+    let lan = store.audit(&filter, 100).await.unwrap();
+    assert_eq!(lan.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    let after = vantage_store::AuditFilter {
+        after: 1,
+        from: Some(at(1)),
+        to: Some(at(2)),
+        ..Default::default()
+    };
+    assert_eq!(store.audit(&after, 100).await.unwrap(), vec![second]);
+
+    // The database itself refuses edits; someone who removes that guard is caught by the chain.
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let edit = "UPDATE audit SET detail = '{\"created\":200}' WHERE seq = 2";
+    assert!(
+        sqlx::query(edit).execute(&pool).await.is_err(),
+        "append-only"
+    );
+    let unguard = match store.backend() {
+        vantage_store::Backend::Sqlite => "DROP TRIGGER audit_no_update",
+        vantage_store::Backend::Postgres => "DROP TRIGGER audit_append_only ON audit",
+    };
+    sqlx::query(unguard).execute(&pool).await.unwrap();
+    sqlx::query(edit).execute(&pool).await.unwrap();
+    pool.close().await;
+    assert!(matches!(
+        store.verify_audit().await.unwrap(),
+        vantage_store::AuditCheck::Broken { seq: 2, .. }
+    ));
+}
