@@ -5,6 +5,7 @@ mod analytics;
 mod audit;
 pub mod auth;
 mod catalog;
+mod limits;
 mod problem;
 mod security;
 mod session;
@@ -34,6 +35,7 @@ pub struct AppState {
     /// The deployment's civil time zone: "today" and periods are reckoned in it.
     pub time_zone: TimeZone,
     stream: Arc<stream::StreamHub>,
+    sign_in_guard: Arc<limits::SignInGuard>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
     pub fn new(analytics: Arc<Analytics>, time_zone: TimeZone) -> AppState {
         AppState {
             stream: stream::StreamHub::start(analytics.clone()),
+            sign_in_guard: Arc::default(),
             analytics,
             time_zone,
         }
@@ -111,7 +114,8 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -15,6 +15,7 @@ pub enum ProblemKind {
     Forbidden,
     InvalidItems,
     Conflict,
+    TooManyAttempts,
     TooLarge,
     StorageUnavailable,
     Timeout,
@@ -43,6 +44,11 @@ impl ProblemKind {
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             ProblemKind::Conflict => ("conflict", "Conflict", StatusCode::CONFLICT),
+            ProblemKind::TooManyAttempts => (
+                "too-many-attempts",
+                "Too many attempts",
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
             ProblemKind::TooLarge => (
                 "too-large",
                 "Request too large",

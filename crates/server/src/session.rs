@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use axum::Json;
+
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,6 +22,7 @@ use vantage_model::access::User;
 use crate::access::Caller;
 use crate::audit;
 use crate::auth::{hash_password, verify_password};
+use crate::limits::PeerAddress;
 use crate::{AppState, Problem, ProblemKind};
 
 const COOKIE: &str = "vantage_session";
@@ -144,10 +146,22 @@ fn stand_in_hash() -> &'static str {
 )]
 async fn sign_in(
     State(state): State<AppState>,
+    PeerAddress(address): PeerAddress,
     headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let Json(body) = body?;
+    if let Some(wait) = state.sign_in_guard.wait(&body.username, address) {
+        let mut response = Problem::new(
+            ProblemKind::TooManyAttempts,
+            "too many failed sign-ins; try again later",
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs() + 1));
+        return Ok(response);
+    }
     let store = state.store();
     let stored = store.password_hash(&body.username).await?;
     let password = body.password;
@@ -162,19 +176,24 @@ async fn sign_in(
     .await
     .unwrap_or(false);
     if !matches {
+        let detail = json!({ "address": address.map(|a| a.to_string()) });
         audit::record(
             &state,
             "-",
             "session.sign_in_failed",
             &body.username,
-            json!({}),
+            detail.clone(),
         )
         .await?;
+        if state.sign_in_guard.failed(&body.username, address) {
+            audit::record(&state, "-", "session.locked_out", &body.username, detail).await?;
+        }
         return Err(Problem::new(
             ProblemKind::Unauthorized,
             "wrong username or password",
         ));
     }
+    state.sign_in_guard.succeeded(&body.username);
     if let Some(previous) = presented_token(&headers) {
         store.delete_session(&token_hash(previous)).await?;
     }

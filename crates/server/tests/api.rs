@@ -455,6 +455,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
         user("admin1", Role::Admin, None, None),
         user("viewer1", Role::Viewer, Some("22918"), None),
         user("owner1", Role::DataOwner, None, Some("SEC")),
+        user("locked1", Role::Viewer, None, None),
     ] {
         store.add_user(&account, &hash, now).await.unwrap();
     }
@@ -477,6 +478,21 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
         (malformed.status, malformed.content_type.as_str()),
         (400, "application/problem+json")
     );
+
+    // Five failures lock the account, even against the right password, for a while.
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(server, "locked1", "đoán mò", None).await.status,
+            401
+        );
+    }
+    let locked = sign_in(server, "locked1", "mật khẩu dài", None).await;
+    assert_eq!(
+        (locked.status, locked.body["type"].clone()),
+        (429, json!("urn:vantage:problem:too-many-attempts"))
+    );
+    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((800..=901).contains(&retry), "{retry}");
 
     let admin = sign_in(server, "admin1", "mật khẩu dài", None).await;
     assert_eq!(admin.status, 200, "{}", admin.body);
@@ -773,6 +789,7 @@ async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
         actions.contains(&("-", "session.sign_in_failed")),
         "{actions:?}"
     );
+    assert!(actions.contains(&("-", "session.locked_out")));
     assert!(actions.contains(&("admin1", "session.sign_in")));
     assert!(actions.contains(&("owner1", "observations.write")));
     let seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
