@@ -86,6 +86,22 @@ impl Backend {
     }
 }
 
+/// An API token as stored, without its secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiToken {
+    /// The public part of the token, shown in lists and used to revoke it.
+    pub id: String,
+    pub username: String,
+    /// What it is for, e.g. `trạm quan trắc`.
+    pub name: String,
+    /// `read` or `write`.
+    pub scope: String,
+    pub created_at: jiff::Timestamp,
+    pub expires_at: jiff::Timestamp,
+    pub revoked_at: Option<jiff::Timestamp>,
+    pub last_used: Option<jiff::Timestamp>,
+}
+
 /// Which audit entries to read.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
@@ -895,6 +911,127 @@ impl Store {
                 expected_seq += 1;
             }
         }
+    }
+
+    /// Records a new API token (its secret already hashed).
+    pub async fn create_api_token(
+        &self,
+        token: &ApiToken,
+        token_hash: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_tokens (token_id, token_hash, username, name, scope, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token.id.clone())
+        .bind(token_hash.to_owned())
+        .bind(token.username.clone())
+        .bind(token.name.clone())
+        .bind(token.scope.clone())
+        .bind(token.created_at.as_millisecond())
+        .bind(token.expires_at.as_millisecond())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from)
+        .map_err(|error| match error {
+            StoreError::Database(_) => StoreError::Database(format!(
+                "token for `{}` not created (is there such a user?)",
+                token.username
+            )),
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    /// The token stored under a secret's hash, with its user, whatever its state.
+    pub async fn api_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, User)>, StoreError> {
+        let tokens = self
+            .api_tokens_where("token_hash = $1", Cell::text(token_hash))
+            .await?;
+        let Some(token) = tokens.into_iter().next() else {
+            return Ok(None);
+        };
+        let users: Vec<User> = self
+            .read(
+                &USERS,
+                "WHERE username = $1",
+                vec![Cell::text(token.username.as_str())],
+            )
+            .await?;
+        Ok(users.into_iter().next().map(|user| (token, user)))
+    }
+
+    /// Every token, newest first.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        let mut tokens = self.api_tokens_where("1 = $1", Cell::int(1)).await?;
+        tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        Ok(tokens)
+    }
+
+    async fn api_tokens_where(
+        &self,
+        condition: &str,
+        bind: Cell,
+    ) -> Result<Vec<ApiToken>, StoreError> {
+        let sql = format!(
+            "SELECT token_id, username, name, scope, created_at, expires_at, revoked_at, last_used \
+             FROM api_tokens WHERE {condition}"
+        );
+        let rows = table::bind(sqlx::query(AssertSqlSafe(sql)), &bind)
+            .fetch_all(&self.pool)
+            .await?;
+        let instant = |millis: i64| {
+            jiff::Timestamp::from_millisecond(millis)
+                .map_err(|error| StoreError::Corrupt(format!("token time: {error}")))
+        };
+        rows.iter()
+            .map(|row| {
+                let optional = |index: usize| -> Result<Option<jiff::Timestamp>, StoreError> {
+                    row.try_get::<Option<i64>, _>(index)?
+                        .map(instant)
+                        .transpose()
+                };
+                Ok(ApiToken {
+                    id: row.try_get(0)?,
+                    username: row.try_get(1)?,
+                    name: row.try_get(2)?,
+                    scope: row.try_get(3)?,
+                    created_at: instant(row.try_get(4)?)?,
+                    expires_at: instant(row.try_get(5)?)?,
+                    revoked_at: optional(6)?,
+                    last_used: optional(7)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token; `false` when there is no such token or it was revoked already.
+    pub async fn revoke_api_token(
+        &self,
+        id: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE token_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now.as_millisecond())
+        .bind(id.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Notes when a token was last used.
+    pub async fn touch_api_token(&self, id: &str, now: jiff::Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_tokens SET last_used = $1 WHERE token_id = $2")
+            .bind(now.as_millisecond())
+            .bind(id.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The stored password hash of a user, for sign-in.

@@ -592,3 +592,51 @@ async fn audit_chain(store: &Store, url: &str) {
         vantage_store::AuditCheck::Broken { seq: 2, .. }
     ));
 }
+
+conformance!(api_tokens_are_found_by_hash_and_revoked, |store| {
+    let user = User {
+        username: "tram".into(),
+        role: Role::DataOwner,
+        agency: "STC".into(),
+        unit: None,
+        domain: Some("BUD".into()),
+    };
+    let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
+    store.add_user(&user, "$argon2id$hash", now).await.unwrap();
+    let token = vantage_store::ApiToken {
+        id: "a1b2c3d4".into(),
+        username: "tram".into(),
+        name: "trạm quan trắc".into(),
+        scope: "write".into(),
+        created_at: now,
+        expires_at: Timestamp::from_millisecond(1_770_000_000_000).unwrap(),
+        revoked_at: None,
+        last_used: None,
+    };
+    store
+        .create_api_token(&token, "hash-of-secret")
+        .await
+        .unwrap();
+    let (found, owner) = store.api_token("hash-of-secret").await.unwrap().unwrap();
+    assert_eq!((found, owner), (token.clone(), user));
+    assert!(store.api_token("other").await.unwrap().is_none());
+    let ghost = vantage_store::ApiToken {
+        id: "ffff0000".into(),
+        username: "nobody".into(),
+        ..token.clone()
+    };
+    assert!(store.create_api_token(&ghost, "hash-2").await.is_err());
+    let later = Timestamp::from_millisecond(1_760_000_100_000).unwrap();
+    store.touch_api_token("a1b2c3d4", later).await.unwrap();
+    assert!(store.revoke_api_token("a1b2c3d4", later).await.unwrap());
+    assert!(
+        !store.revoke_api_token("a1b2c3d4", later).await.unwrap(),
+        "revoked once"
+    );
+    let listed = store.api_tokens().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].revoked_at, listed[0].last_used),
+        (Some(later), Some(later))
+    );
+});
