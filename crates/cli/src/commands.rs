@@ -283,6 +283,48 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// `vantage token create`: issues a token for a user and prints it, once.
+pub async fn create_token(
+    settings: &Settings,
+    username: &str,
+    name: &str,
+    scope: &str,
+    days: i64,
+) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url, false).await?;
+    if !store
+        .users()
+        .await?
+        .iter()
+        .any(|user| user.username == username)
+    {
+        anyhow::bail!("no user `{username}`");
+    }
+    let (id, token, hash) = vantage_server::auth::mint_api_token().map_err(anyhow::Error::msg)?;
+    let now = jiff::Timestamp::now();
+    let stored = vantage_store::ApiToken {
+        id,
+        username: username.to_owned(),
+        name: name.to_owned(),
+        scope: scope.to_owned(),
+        created_at: now,
+        expires_at: now + jiff::SignedDuration::from_hours(24 * days),
+        revoked_at: None,
+        last_used: None,
+    };
+    store.create_api_token(&stored, &hash).await?;
+    let detail = serde_json::json!({"for": username, "name": name, "scope": scope});
+    store
+        .append_audit(now, "cli", "token.create", &stored.id, &detail.to_string())
+        .await?;
+    println!("{token}");
+    eprintln!(
+        "Token {} for {username} ({scope}) expires {}. It is shown this once; send it as `Authorization: Bearer <token>`.",
+        stored.id, stored.expires_at
+    );
+    Ok(())
+}
+
 /// `vantage audit verify`: the chain is intact, or where it breaks (exit 1).
 pub async fn verify_audit(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(&settings.database_url, false).await?;

@@ -92,10 +92,36 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Issue an API token acting with a user's grant; it is printed once.
+    Create {
+        /// The user whose grant the token acts with.
+        #[arg(long)]
+        user: String,
+        /// What it is for.
+        #[arg(long)]
+        name: String,
+        /// read or write.
+        #[arg(long, default_value = "read", value_parser = ["read", "write"])]
+        scope: String,
+        /// Days until it expires (1 to 366).
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=366))]
+        days: i64,
+        #[command(flatten)]
+        database: Database,
     },
 }
 
@@ -258,6 +284,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
             commands::add_user(&settings, name, &role, agency, unit, domain).await
+        }
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    user,
+                    name,
+                    scope,
+                    days,
+                    database,
+                },
+        } => {
+            let settings = settings(config, cli.time_zone, database.database_url, None)?;
+            commands::create_token(&settings, &user, &name, &scope, days).await
         }
         Command::Audit {
             action: AuditAction::Verify { database },

@@ -191,19 +191,68 @@ fn add_user(db: &Database, args: &[&str], password: &str) -> Output {
 }
 
 #[test]
-fn the_audit_log_verifies() {
+fn tokens_are_issued_and_audited() {
     let db = database();
     load_reference(&db);
-    let checked = run(&mut vantage(&[
-        "audit",
-        "verify",
-        "--database-url",
-        &db.url,
-    ]));
+    let verify = || {
+        run(&mut vantage(&[
+            "audit",
+            "verify",
+            "--database-url",
+            &db.url,
+        ]))
+    };
+    let checked = verify();
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     assert_eq!(
         text(&checked.stdout).trim(),
         "The audit log is intact: 0 entries."
+    );
+
+    let issue = |user: &str| {
+        run(&mut vantage(&[
+            "token",
+            "create",
+            "--user",
+            user,
+            "--name",
+            "trạm",
+            "--scope",
+            "write",
+            "--days",
+            "30",
+            "--database-url",
+            &db.url,
+        ]))
+    };
+    let nobody = issue("tram");
+    assert!(!nobody.status.success());
+    assert!(
+        text(&nobody.stderr).contains("no user `tram`"),
+        "{}",
+        text(&nobody.stderr)
+    );
+    let added = add_user(
+        &db,
+        &[
+            "tram",
+            "--role",
+            "data_owner",
+            "--agency",
+            "STC",
+            "--domain",
+            "BUD",
+        ],
+        "mật khẩu dài",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let issued = issue("tram");
+    assert!(issued.status.success(), "{}", text(&issued.stderr));
+    let token = text(&issued.stdout).trim().to_owned();
+    assert!(token.starts_with("vt_") && token.len() == 76, "{token}");
+    assert_eq!(
+        text(&verify().stdout).trim(),
+        "The audit log is intact: 1 entries."
     );
 }
 

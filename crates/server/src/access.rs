@@ -1,7 +1,8 @@
-//! Who is calling and what they may read: every read of analytics asks here, so that the rule lives in one
-//! place. A caller is anonymous, or a signed-in user with a role and a grant (one domain or all, one unit
-//! subtree or the whole province).
+//! Who is calling and what they may do: every read and write asks here, so that the rules live in one
+//! place. A caller is anonymous, a user signed in with a session cookie, or a user's API token (which acts
+//! with its user's grant, and writes only if it was issued to).
 //!
+//! Reads:
 //! - anonymous: public indicators;
 //! - admin, leader, operator: everything;
 //! - data owner: public indicators, and its own domain's within its subtree;
@@ -16,23 +17,41 @@ use vantage_model::access::{Role, User};
 use vantage_model::indicator::Indicator;
 use vantage_model::unit::UnitIndex;
 
-use crate::session;
-use crate::{AppState, Problem, ProblemKind};
+use crate::{AppState, Problem, ProblemKind, session, tokens};
 
 /// The party behind a request.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Caller {
     Anonymous,
+    /// Signed in with a session cookie.
     User(User),
+    /// An API token of this user.
+    Token {
+        user: User,
+        writes: bool,
+    },
 }
 
 impl Caller {
+    /// The user the caller acts as, if any.
+    pub(crate) fn user(&self) -> Option<&User> {
+        match self {
+            Caller::Anonymous => None,
+            Caller::User(user) | Caller::Token { user, .. } => Some(user),
+        }
+    }
+
+    /// Whether the caller's credential is a browser cookie, which other sites could make it send.
+    pub(crate) fn uses_cookie(&self) -> bool {
+        matches!(self, Caller::User(_))
+    }
+
     /// Whether the caller may read this indicator on some unit. Indicators it may not are reported as
     /// unknown, so that their existence does not leak either.
     pub(crate) fn may_read(&self, indicator: &Indicator) -> bool {
-        match self {
-            Caller::Anonymous => indicator.public,
-            Caller::User(user) => match user.role {
+        match self.user() {
+            None => indicator.public,
+            Some(user) => match user.role {
                 Role::Admin | Role::Leader | Role::Operator => true,
                 Role::DataOwner => indicator.public || owns_domain(user, indicator),
                 Role::Viewer => owns_domain(user, indicator),
@@ -42,9 +61,9 @@ impl Caller {
 
     /// Whether the caller may read this indicator's values on this unit.
     pub(crate) fn reads(&self, indicator: &Indicator, engine: &Engine, unit: UnitIndex) -> bool {
-        match self {
-            Caller::Anonymous => indicator.public,
-            Caller::User(user) => match user.role {
+        match self.user() {
+            None => indicator.public,
+            Some(user) => match user.role {
                 Role::Admin | Role::Leader | Role::Operator => true,
                 Role::DataOwner => {
                     indicator.public
@@ -54,10 +73,8 @@ impl Caller {
             },
         }
     }
-}
 
-impl Caller {
-    /// The signed-in admin, or why the caller is not one.
+    /// The signed-in admin (not through a token), or why the caller is not one.
     pub(crate) fn admin(&self) -> Result<&User, Problem> {
         match self {
             Caller::Anonymous => Err(Problem::new(
@@ -65,19 +82,31 @@ impl Caller {
                 "sign in as an admin",
             )),
             Caller::User(user) if user.role == Role::Admin => Ok(user),
-            Caller::User(_) => Err(Problem::new(ProblemKind::Forbidden, "for admins only")),
+            _ => Err(Problem::new(
+                ProblemKind::Forbidden,
+                "for signed-in admins only",
+            )),
         }
     }
 
-    /// The signed-in user who may write values at all (admins and data owners), or why not.
+    /// The user who may write values at all (admins and data owners, not through a read-only token), or
+    /// why not.
     pub(crate) fn writer(&self) -> Result<&User, Problem> {
         match self {
             Caller::Anonymous => Err(Problem::new(
                 ProblemKind::Unauthorized,
                 "sign in to write values",
             )),
-            Caller::User(user) if matches!(user.role, Role::Admin | Role::DataOwner) => Ok(user),
-            Caller::User(user) => Err(Problem::new(
+            Caller::Token { writes: false, .. } => Err(Problem::new(
+                ProblemKind::Forbidden,
+                "this token only reads",
+            )),
+            Caller::User(user) | Caller::Token { user, .. }
+                if matches!(user.role, Role::Admin | Role::DataOwner) =>
+            {
+                Ok(user)
+            }
+            Caller::User(user) | Caller::Token { user, .. } => Err(Problem::new(
                 ProblemKind::Forbidden,
                 format!("a {} does not write values", user.role),
             )),
@@ -85,26 +114,19 @@ impl Caller {
     }
 
     /// Why the caller may not write this indicator's values on this unit, as the field at fault
-    /// (`indicator` outside its domain, `unit` outside its subtree); `None` when it may. Admins write
-    /// anywhere, data owners their domain within their subtree.
+    /// (`indicator` outside its domain, `unit` outside its subtree); `None` when it may.
     pub(crate) fn write_refusal(
         &self,
         indicator: &Indicator,
         engine: &Engine,
         unit: UnitIndex,
     ) -> Option<&'static str> {
-        match self {
-            Caller::User(user) if user.role == Role::Admin => None,
-            Caller::User(user) if user.role == Role::DataOwner => {
-                if !owns_domain(user, indicator) {
-                    Some("indicator")
-                } else if !within_grant(user, engine, unit) {
-                    Some("unit")
-                } else {
-                    None
-                }
-            }
-            _ => Some("indicator"),
+        let user = self.writer().ok()?;
+        match user.role {
+            Role::Admin => None,
+            _ if !owns_domain(user, indicator) => Some("indicator"),
+            _ if !within_grant(user, engine, unit) => Some("unit"),
+            _ => None,
         }
     }
 }
@@ -130,7 +152,12 @@ fn within_grant(user: &User, engine: &Engine, unit: UnitIndex) -> bool {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
+    /// A bearer token when one is sent (an invalid one is refused, not read as anonymous), otherwise the
+    /// session cookie, otherwise anonymous.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, Problem> {
+        if let Some(token) = tokens::bearer(&parts.headers) {
+            return tokens::caller(token, state).await;
+        }
         Ok(match session::current(&parts.headers, state).await? {
             Some(user) => Caller::User(user),
             None => Caller::Anonymous,

@@ -1,4 +1,5 @@
-//! Passwords: Argon2id with a random salt per password, stored as PHC strings.
+//! Secrets: passwords (Argon2id with a random salt per password, stored as PHC strings), and the random
+//! tokens of sessions and API tokens (stored as SHA-256 hashes).
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -21,6 +22,28 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     })
 }
 
+/// A secret of `bytes` random bytes from the operating system, as hex.
+pub fn random_secret(bytes: usize) -> Result<String, String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|error| format!("no randomness: {error}"))?;
+    Ok(hex::encode(buffer))
+}
+
+/// How a session or API token is stored: its SHA-256, as hex. The secrets are long and random, so a fast
+/// hash protects them; a stolen database signs nobody in.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+/// A new API token: its public id, the token to hand out once (`vt_<id>_<secret>`), and the hash to store.
+pub fn mint_api_token() -> Result<(String, String, String), String> {
+    let id = random_secret(4)?;
+    let token = format!("vt_{id}_{}", random_secret(32)?);
+    let hash = secret_hash(&token);
+    Ok((id, token, hash))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +60,15 @@ mod tests {
             hash_password("mật khẩu đúng").unwrap(),
             "each hash has its own salt"
         );
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (id, token, hash) = mint_api_token().unwrap();
+        assert!(token.starts_with(&format!("vt_{id}_")));
+        assert_eq!(token.len(), 3 + 8 + 1 + 64);
+        assert_eq!(hash, secret_hash(&token));
+        assert!(!hash.contains(&token[12..]));
+        assert_ne!(mint_api_token().unwrap().1, token);
     }
 }

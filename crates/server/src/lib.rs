@@ -11,6 +11,7 @@ mod security;
 mod session;
 mod stream;
 mod system;
+mod tokens;
 mod units;
 mod writes;
 
@@ -73,6 +74,7 @@ impl AppState {
         (name = "session", description = "Sign-in and the signed-in user"),
         (name = "writes", description = "Values written over the API"),
         (name = "audit", description = "The append-only, hash-chained audit log"),
+        (name = "tokens", description = "API tokens for machines"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -88,7 +90,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(session::routes())
         .merge(stream::routes())
         .merge(writes::routes())
-        .merge(audit::routes());
+        .merge(audit::routes())
+        .merge(tokens::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,7 +20,7 @@ use vantage_model::access::User;
 
 use crate::access::Caller;
 use crate::audit;
-use crate::auth::{hash_password, verify_password};
+use crate::auth::{hash_password, random_secret, secret_hash, verify_password};
 use crate::limits::PeerAddress;
 use crate::{AppState, Problem, ProblemKind};
 
@@ -69,16 +68,14 @@ impl From<&User> for Me {
 }
 
 fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    secret_hash(token)
 }
 
 fn new_token() -> Result<String, Problem> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|error| {
+    random_secret(32).map_err(|error| {
         tracing::error!(%error, "no randomness for a session token");
         Problem::new(ProblemKind::Internal, "the server cannot start a session")
-    })?;
-    Ok(hex::encode(bytes))
+    })
 }
 
 /// The session token the request carries, if any.
@@ -263,8 +260,8 @@ async fn sign_out(
     )
 )]
 async fn me(caller: Caller) -> Result<Json<Me>, Problem> {
-    match caller {
-        Caller::User(user) => Ok(Json(Me::from(&user))),
-        Caller::Anonymous => Err(Problem::new(ProblemKind::Unauthorized, "not signed in")),
+    match caller.user() {
+        Some(user) => Ok(Json(Me::from(user))),
+        None => Err(Problem::new(ProblemKind::Unauthorized, "not signed in")),
     }
 }

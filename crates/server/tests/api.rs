@@ -573,6 +573,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
 
     check_writes(server, &viewer, &owner, &admin_cookie).await;
     check_stream(server, analytics, &viewer, &admin_cookie).await;
+    check_tokens(server, &viewer, &admin_cookie).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -769,6 +770,117 @@ async fn check_writes(server: std::net::SocketAddr, viewer: &str, owner: &str, a
     assert_eq!(forged.status, 403);
 }
 
+/// API tokens: issued by admins, acting with their user's grant, read-only unless issued to write, listed
+/// without secrets, refused once revoked.
+async fn check_tokens(server: std::net::SocketAddr, viewer: &str, admin: &str) {
+    let issue = |scope: &str| json!({"username": "owner1", "name": "trạm quan trắc", "scope": scope, "days": 30});
+    assert_eq!(
+        request(
+            server,
+            "POST",
+            "/api/v1/tokens",
+            Some(viewer),
+            Some(&issue("write"))
+        )
+        .await
+        .status,
+        403
+    );
+    let issued = request(
+        server,
+        "POST",
+        "/api/v1/tokens",
+        Some(admin),
+        Some(&issue("write")),
+    )
+    .await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let token = issued.body["token"].as_str().unwrap().to_owned();
+    let id = issued.body["id"].as_str().unwrap().to_owned();
+    let reader = request(
+        server,
+        "POST",
+        "/api/v1/tokens",
+        Some(admin),
+        Some(&issue("read")),
+    )
+    .await;
+    let read_only = reader.body["token"].as_str().unwrap().to_owned();
+    let bad_scope = request(
+        server,
+        "POST",
+        "/api/v1/tokens",
+        Some(admin),
+        Some(&issue("everything")),
+    )
+    .await;
+    assert_eq!(bad_scope.status, 400);
+
+    let with = |token: &str, method: &'static str, path: &'static str, body: Option<Value>| {
+        let authorization = format!("Bearer {token}");
+        async move {
+            request_with(
+                server,
+                method,
+                path,
+                None,
+                body.as_ref(),
+                &[("Authorization", authorization.as_str())],
+            )
+            .await
+        }
+    };
+    let me = with(&token, "GET", "/api/v1/me", None).await;
+    assert_eq!(me.body["username"], "owner1");
+    let items = json!([{"indicator": "SEC.CRIME_CASES", "unit": "22918", "period": "202612", "value": 2.0}]);
+    // A token is no cookie: a write with it needs no same-site proof.
+    let written = with(&token, "POST", "/api/v1/observations", Some(items.clone())).await;
+    assert_eq!(written.status, 200, "{}", written.body);
+    assert_eq!(
+        with(
+            &read_only,
+            "POST",
+            "/api/v1/observations",
+            Some(items.clone())
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        with(&read_only, "GET", "/api/v1/me", None).await.status,
+        200
+    );
+    assert_eq!(
+        with("vt_00000000_nonsense", "GET", "/api/v1/me", None)
+            .await
+            .status,
+        401
+    );
+
+    let listed = request(server, "GET", "/api/v1/tokens", Some(admin), None).await;
+    let tokens = listed.body.as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(
+        tokens.iter().all(|t| t.get("token").is_none()),
+        "no secrets in the list"
+    );
+    let path = format!("/api/v1/tokens/{id}");
+    assert_eq!(
+        request(server, "DELETE", &path, Some(admin), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(with(&token, "GET", "/api/v1/me", None).await.status, 401);
+    assert_eq!(
+        request(server, "DELETE", &path, Some(admin), None)
+            .await
+            .status,
+        404
+    );
+}
+
 /// What the checks before did is in the audit log, which only admins read, filtered and paged.
 async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
     assert_eq!(get(server, "/api/v1/audit").await.status, 401);
@@ -790,6 +902,10 @@ async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
         "{actions:?}"
     );
     assert!(actions.contains(&("-", "session.locked_out")));
+    for action in ["token.create", "token.revoke"] {
+        assert!(actions.contains(&("admin1", action)), "{action}");
+    }
+    assert!(actions.contains(&("owner1", "token.use")));
     assert!(actions.contains(&("admin1", "session.sign_in")));
     assert!(actions.contains(&("owner1", "observations.write")));
     let seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
