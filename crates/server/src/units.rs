@@ -14,7 +14,92 @@ use crate::{AppState, Problem};
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_units))
+        .routes(routes!(units_geojson))
         .routes(routes!(get_unit))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct GeoQuery {
+    /// Only units of this level: `province`, `district` or `commune`.
+    level: Option<String>,
+    /// The date the tree is taken at (YYYY-MM-DD); today by default.
+    as_of: Option<String>,
+}
+
+/// A GeoJSON feature collection (RFC 7946).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FeatureCollection {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<Feature>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Feature {
+    /// Always `Feature`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The unit code.
+    id: String,
+    /// A `Point` at the unit's reference point; null for a unit without one.
+    #[schema(value_type = Object)]
+    geometry: serde_json::Value,
+    properties: UnitView,
+}
+
+/// The units valid on a date as GeoJSON, each at its reference point (boundaries arrive with their import),
+/// coarse levels first, then by code.
+#[utoipa::path(
+    get,
+    path = "/units/geojson",
+    tag = "units",
+    params(GeoQuery),
+    responses(
+        (status = 200, body = FeatureCollection, content_type = "application/geo+json"),
+        (status = 400, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn units_geojson(
+    State(state): State<AppState>,
+    Query(query): Query<GeoQuery>,
+) -> Result<impl axum::response::IntoResponse, Problem> {
+    let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
+    let level = query
+        .level
+        .as_deref()
+        .map(UnitLevel::parse)
+        .transpose()
+        .map_err(|reason| Problem::invalid("level", reason))?;
+    let registry = registry(&state).await?;
+    let mut units: Vec<&Unit> = registry
+        .as_of(as_of)
+        .into_iter()
+        .filter(|unit| level.is_none_or(|level| unit.level == level))
+        .collect();
+    units.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let features = units
+        .into_iter()
+        .map(|unit| Feature {
+            kind: "Feature",
+            id: unit.code.clone(),
+            // GeoJSON positions are longitude first.
+            geometry: unit.point.map_or(
+                serde_json::Value::Null,
+                |point| serde_json::json!({"type": "Point", "coordinates": [point.lon, point.lat]}),
+            ),
+            properties: UnitView::from(unit),
+        })
+        .collect();
+    let body = FeatureCollection {
+        kind: "FeatureCollection",
+        features,
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        Json(body),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

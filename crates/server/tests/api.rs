@@ -1077,6 +1077,30 @@ async fn check_stream(
 }
 
 async fn check_units(server: std::net::SocketAddr) {
+    let map = get(server, "/api/v1/units/geojson?level=commune").await;
+    assert_eq!(
+        (map.status, map.content_type.as_str()),
+        (200, "application/geo+json")
+    );
+    assert_eq!(map.body["type"], "FeatureCollection");
+    let features = map.body["features"].as_array().unwrap();
+    assert_eq!(features.len(), 124);
+    let mui_ne = features.iter().find(|f| f["id"] == "22918").unwrap();
+    assert_eq!(mui_ne["geometry"]["type"], "Point");
+    // Longitude first: Mũi Né lies at about 108.26 E, 10.97 N.
+    let coordinates = mui_ne["geometry"]["coordinates"].as_array().unwrap();
+    assert!(
+        (coordinates[0].as_f64().unwrap() - 108.2599).abs() < 1e-3,
+        "{coordinates:?}"
+    );
+    assert_eq!(mui_ne["properties"]["name"], "Phường Mũi Né");
+    let old = get(
+        server,
+        "/api/v1/units/geojson?level=district&as_of=2025-06-30",
+    )
+    .await;
+    assert_eq!(old.body["features"].as_array().unwrap().len(), 28);
+
     let communes = get(server, "/api/v1/units?level=commune&limit=1000").await;
     assert_eq!(communes.status, 200);
     assert_eq!(codes(&communes.body).len(), 124);
