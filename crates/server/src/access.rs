@@ -8,7 +8,8 @@
 //! - data owner: public indicators, and its own domain's within its subtree;
 //! - viewer: its domain's indicators (all when the grant names none) within its subtree.
 //!
-//! Writes: admins anywhere; data owners for their domain within their subtree; nobody else.
+//! Writes and submissions: admins anywhere; data owners for their domain within their subtree; nobody else.
+//! Approving and returning values: admins and leaders.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -109,6 +110,30 @@ impl Caller {
             Caller::User(user) | Caller::Token { user, .. } => Err(Problem::new(
                 ProblemKind::Forbidden,
                 format!("a {} does not write values", user.role),
+            )),
+        }
+    }
+
+    /// The user who may approve values or return them for correction (admins and leaders, not through a
+    /// read-only token), or why not.
+    pub(crate) fn reviewer(&self) -> Result<&User, Problem> {
+        match self {
+            Caller::Anonymous => Err(Problem::new(
+                ProblemKind::Unauthorized,
+                "sign in to review values",
+            )),
+            Caller::Token { writes: false, .. } => Err(Problem::new(
+                ProblemKind::Forbidden,
+                "this token only reads",
+            )),
+            Caller::User(user) | Caller::Token { user, .. }
+                if matches!(user.role, Role::Admin | Role::Leader) =>
+            {
+                Ok(user)
+            }
+            Caller::User(user) | Caller::Token { user, .. } => Err(Problem::new(
+                ProblemKind::Forbidden,
+                format!("a {} does not review values", user.role),
             )),
         }
     }

@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vantage_ingest::{ImportError, ImportKind, ImportOptions};
 use vantage_model::period::Period;
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus};
 use vantage_store::IdempotentAnswer;
 
 use crate::access::Caller;
@@ -23,7 +24,9 @@ use crate::security::same_origin;
 use crate::{AppState, ItemError, Problem, ProblemKind};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(write_observations))
+    OpenApiRouter::new()
+        .routes(routes!(write_observations))
+        .routes(routes!(change_status))
 }
 
 /// The fields an item may carry, in the order the checks report them.
@@ -304,4 +307,198 @@ fn outside_grant(state: &AppState, caller: &Caller, fields: &[String]) -> Option
     let period = Period::parse(&fields[2]).ok()?;
     let unit = engine.unit_for(&fields[1], period)?;
     caller.write_refusal(engine.catalog().get(indicator), &engine, unit)
+}
+
+/// The cell of a stored value.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct CellRef {
+    indicator: String,
+    unit: String,
+    period: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct StatusChange {
+    /// `submit` (a draft or returned value, by its data owner), `approve` (a submitted value, by an admin or
+    /// leader; approved values are locked) or `return` (a submitted value, for correction, with a reason).
+    action: String,
+    /// Why a value is returned; required to return.
+    reason: Option<String>,
+    items: Vec<CellRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StatusSummary {
+    changed: u64,
+    /// With `accept_valid=true`, the items left unchanged and why.
+    rejected: Vec<ItemError>,
+}
+
+/// Moves values through approval: submit, approve, or return for correction with a reason.
+#[utoipa::path(
+    post,
+    path = "/observations/status",
+    tag = "writes",
+    params(WriteQuery),
+    request_body = StatusChange,
+    responses(
+        (status = 200, body = StatusSummary),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn change_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<WriteQuery>,
+    body: Result<axum::Json<StatusChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::Json<StatusSummary>, Problem> {
+    let axum::Json(change) = body?;
+    let (from, to): (&[ObservationStatus], ObservationStatus) = match change.action.as_str() {
+        "submit" => (
+            &[ObservationStatus::Draft, ObservationStatus::Returned],
+            ObservationStatus::Submitted,
+        ),
+        "approve" => (&[ObservationStatus::Submitted], ObservationStatus::Approved),
+        "return" => (&[ObservationStatus::Submitted], ObservationStatus::Returned),
+        other => {
+            return Err(Problem::invalid(
+                "action",
+                format!("`{other}` is not submit, approve or return"),
+            ));
+        }
+    };
+    let user = if to == ObservationStatus::Submitted {
+        caller.writer()?
+    } else {
+        caller.reviewer()?
+    }
+    .clone();
+    if caller.uses_cookie() && !same_origin(&headers) {
+        return Err(Problem::new(
+            ProblemKind::Forbidden,
+            "a write from another site is refused",
+        ));
+    }
+    let reason = change
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if to == ObservationStatus::Returned && reason.is_none() {
+        return Err(Problem::invalid(
+            "reason",
+            "a returned value needs a reason",
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut keys = Vec::new();
+    for (index, item) in change.items.iter().enumerate() {
+        let fail = |field: &str, reason: String| ItemError {
+            index,
+            field: field.to_owned(),
+            reason,
+        };
+        let Ok(period) = Period::parse(&item.period) else {
+            errors.push(fail("period", format!("`{}` is not a period", item.period)));
+            continue;
+        };
+        let engine = state.analytics.engine();
+        let placed = engine
+            .catalog()
+            .id(&item.indicator)
+            .zip(engine.unit_for(&item.unit, period));
+        if to == ObservationStatus::Submitted
+            && let Some((indicator, unit)) = placed
+            && let Some(field) =
+                caller.write_refusal(engine.catalog().get(indicator), &engine, unit)
+        {
+            errors.push(fail(field, "outside your grant".to_owned()));
+            continue;
+        }
+        keys.push((
+            index,
+            ObservationKey {
+                indicator: item.indicator.clone(),
+                unit: item.unit.clone(),
+                period,
+            },
+        ));
+    }
+    let wanted: Vec<ObservationKey> = keys.iter().map(|(_, key)| key.clone()).collect();
+    let current = state.store().current_observations(&wanted).await?;
+    let now = jiff::Timestamp::now();
+    let mut changed = Vec::new();
+    for (index, key) in keys {
+        let Some(found) = current.iter().find(|observation| observation.key == key) else {
+            errors.push(ItemError {
+                index,
+                field: "period".to_owned(),
+                reason: format!("no value for {key}"),
+            });
+            continue;
+        };
+        if !from.contains(&found.status) {
+            let reason = format!(
+                "the value is {}; only a {} value can be {}",
+                found.status,
+                from.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                change.action
+            );
+            errors.push(ItemError {
+                index,
+                field: "status".to_owned(),
+                reason,
+            });
+            continue;
+        }
+        changed.push(Observation {
+            status: to,
+            author: user.username.clone(),
+            recorded_at: now,
+            source: "api".to_owned(),
+            comment: if to == ObservationStatus::Returned {
+                reason.map(str::to_owned)
+            } else {
+                found.comment.clone()
+            },
+            ..found.clone()
+        });
+    }
+    errors.sort_by_key(|error| error.index);
+    let accept_valid = query.accept_valid.unwrap_or(false);
+    if !errors.is_empty() && !accept_valid {
+        return Err(refused(errors));
+    }
+    state
+        .analytics
+        .write_observations(&changed)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "status changes could not be written");
+            Problem::new(
+                ProblemKind::Internal,
+                "the changes could not be written; see the log",
+            )
+        })?;
+    let detail =
+        serde_json::json!({"action": change.action, "changed": changed.len(), "reason": reason});
+    audit::record(
+        &state,
+        &user.username,
+        "observations.status",
+        "observations",
+        detail,
+    )
+    .await?;
+    Ok(axum::Json(StatusSummary {
+        changed: changed.len() as u64,
+        rejected: errors,
+    }))
 }

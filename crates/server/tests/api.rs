@@ -572,6 +572,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     );
 
     check_writes(server, &viewer, &owner, &admin_cookie).await;
+    check_status_changes(server, analytics, &owner, &admin_cookie).await;
     check_stream(server, analytics, &viewer, &admin_cookie).await;
     check_tokens(server, &viewer, &admin_cookie).await;
     check_audit(server, &viewer, &admin_cookie).await;
@@ -952,6 +953,78 @@ async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
     )
     .await;
     assert_eq!(second.body["items"][0]["seq"], 3);
+}
+
+/// Approval: a draft does not count until its owner submits it; admins and leaders approve or return with a
+/// reason; approved values are locked.
+async fn check_status_changes(
+    server: std::net::SocketAddr,
+    analytics: &Analytics,
+    owner: &str,
+    admin: &str,
+) {
+    let mut draft = value("SEC.CRIME_CASES", "22918", "202605", 11.0);
+    draft.status = ObservationStatus::Draft;
+    analytics.write_observations(&[draft]).await.unwrap();
+    let may = "/api/v1/values?indicator=SEC.CRIME_CASES&unit=22918&period=202605";
+    assert_eq!(
+        request(server, "GET", may, Some(admin), None).await.body["value"],
+        Value::Null,
+        "a draft does not count"
+    );
+    let change = |action: &str, reason: Option<&str>| json!({"action": action, "reason": reason, "items": [{"indicator": "SEC.CRIME_CASES", "unit": "22918", "period": "202605"}]});
+    let post = |cookie: &str, body: Value| {
+        let cookie = cookie.to_owned();
+        async move {
+            request(
+                server,
+                "POST",
+                "/api/v1/observations/status",
+                Some(&cookie),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let submitted = post(owner, change("submit", None)).await;
+    assert_eq!(
+        (submitted.status, submitted.body["changed"].clone()),
+        (200, json!(1)),
+        "{}",
+        submitted.body
+    );
+    assert_eq!(
+        request(server, "GET", may, Some(admin), None).await.body["value"],
+        11.0,
+        "submitted: it counts"
+    );
+    assert_eq!(
+        post(owner, change("approve", None)).await.status,
+        403,
+        "owners do not approve their own"
+    );
+    assert_eq!(
+        post(admin, change("return", None)).await.status,
+        400,
+        "a return needs a reason"
+    );
+    let returned = post(
+        admin,
+        change("return", Some("số liệu chưa khớp báo cáo quý")),
+    )
+    .await;
+    assert_eq!(returned.status, 200, "{}", returned.body);
+    assert_eq!(
+        post(owner, change("submit", None)).await.status,
+        200,
+        "resubmitted after correction"
+    );
+    assert_eq!(post(admin, change("approve", None)).await.status, 200);
+    let locked = post(admin, change("approve", None)).await;
+    assert_eq!(locked.status, 422);
+    assert_eq!(locked.body["errors"][0]["field"], "status");
+    let missing = json!({"action": "submit", "items": [{"indicator": "SEC.CRIME_CASES", "unit": "22918", "period": "201001"}]});
+    assert_eq!(post(owner, missing).await.status, 422);
 }
 
 /// A client of the live stream, reading events off a raw connection.
