@@ -124,6 +124,14 @@ impl Prepared {
             _ => Vec::new(),
         }
     }
+
+    /// The targets to write, for a caller that writes them through the live path.
+    pub fn into_targets(self) -> Vec<vantage_model::record::Target> {
+        match self.batch {
+            kinds::Batch::Targets(targets) => targets,
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Checks records that come from somewhere other than a CSV file (an API batch): `header` names the

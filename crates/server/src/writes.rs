@@ -27,10 +27,104 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(write_observations))
         .routes(routes!(change_status))
+        .routes(routes!(write_targets))
 }
 
-/// The fields an item may carry, in the order the checks report them.
-const FIELDS: [&str; 5] = ["indicator", "unit", "period", "value", "comment"];
+/// One target to set.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // Documents the items of the body, which are read field by field to report each fault.
+pub(crate) struct TargetItem {
+    indicator: String,
+    unit: String,
+    /// Usually a year, e.g. `2026`; any period of the indicator's frequency or coarser.
+    period: String,
+    /// `at_least`, `at_most` or `range`.
+    kind: String,
+    /// The bound (for a range, its minimum).
+    value: f64,
+    /// For a range, its maximum.
+    max: Option<f64>,
+    /// The document that set it, e.g. a People's Council resolution.
+    source_document: Option<String>,
+}
+
+/// Sets targets `[{indicator, unit, period, kind, value, max, source_document}]` (admins and leaders):
+/// checked item by item as an imported file is; statuses follow at once.
+#[utoipa::path(
+    post,
+    path = "/targets",
+    tag = "writes",
+    params(WriteQuery),
+    request_body = Vec<TargetItem>,
+    responses(
+        (status = 200, body = WriteSummary),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn write_targets(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<WriteQuery>,
+    body: Bytes,
+) -> Result<axum::Json<WriteSummary>, Problem> {
+    let user = caller.reviewer()?.clone();
+    if caller.uses_cookie() && !same_origin(&headers) {
+        return Err(Problem::new(
+            ProblemKind::Forbidden,
+            "a write from another site is refused",
+        ));
+    }
+    let batch = Batch {
+        kind: ImportKind::Targets,
+        fields: &TARGET_FIELDS,
+        numbers: &["value", "max"],
+    };
+    let accept_valid = query.accept_valid.unwrap_or(false);
+    let (prepared, errors) = batch
+        .check(&state, &user.username, &body, accept_valid, &|_| None)
+        .await?;
+    let counts = state
+        .analytics
+        .write_targets(&prepared.into_targets())
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "checked targets could not be written");
+            Problem::new(
+                ProblemKind::Internal,
+                "the targets could not be written; see the log",
+            )
+        })?;
+    let detail = serde_json::json!({
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": errors.len(),
+    });
+    audit::record(&state, &user.username, "targets.write", "targets", detail).await?;
+    Ok(axum::Json(WriteSummary {
+        created: counts.created,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        rejected: errors,
+    }))
+}
+
+/// The fields of a value, in the order the checks report them.
+const OBSERVATION_FIELDS: [&str; 5] = ["indicator", "unit", "period", "value", "comment"];
+/// The fields of a target.
+const TARGET_FIELDS: [&str; 7] = [
+    "indicator",
+    "unit",
+    "period",
+    "kind",
+    "value",
+    "max",
+    "source_document",
+];
 
 /// One value to write.
 #[derive(Deserialize, ToSchema)]
@@ -180,56 +274,16 @@ async fn write(
     body: &[u8],
     accept_valid: bool,
 ) -> Result<WriteSummary, Problem> {
-    let items: Vec<Value> = serde_json::from_slice(body)
-        .map_err(|error| Problem::invalid("body", format!("not a JSON array of items: {error}")))?;
-    let mut errors: Vec<ItemError> = Vec::new();
-    let mut rows = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let (fields, mut faults) = item_fields(index, item);
-        errors.append(&mut faults);
-        let Some(fields) = fields else {
-            continue;
-        };
-        match outside_grant(state, caller, &fields) {
-            Some(field) => errors.push(ItemError {
-                index,
-                field: field.to_owned(),
-                reason: "outside your grant".to_owned(),
-            }),
-            // Checked as an import row even after a fault of its shape, so that all its faults are told.
-            None => rows.push((index, fields)),
-        }
-    }
-    let options = ImportOptions {
-        // Every bad item is reported, then the decision below applies to all of them alike.
-        accept_valid: true,
-        author: author.to_owned(),
-        source: "api".to_owned(),
-        now: jiff::Timestamp::now(),
+    let batch = Batch {
+        kind: ImportKind::Observations,
+        fields: &OBSERVATION_FIELDS,
+        numbers: &["value"],
     };
-    let header = FIELDS.iter().map(|field| (*field).to_owned()).collect();
-    let prepared = vantage_ingest::prepare_records(
-        state.store(),
-        ImportKind::Observations,
-        header,
-        rows,
-        &options,
-    )
-    .await;
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(ImportError::Refused(rejected)) => {
-            errors.extend(rejected.errors.into_iter().map(item_error));
-            return Err(refused(errors));
-        }
-        Err(ImportError::Store(error)) => return Err(error.into()),
-        Err(ImportError::File(error)) => return Err(Problem::invalid("body", error)),
-    };
-    errors.extend(prepared.rejected.errors.iter().cloned().map(item_error));
-    errors.sort_by_key(|error| error.index);
-    if !errors.is_empty() && !accept_valid {
-        return Err(refused(errors));
-    }
+    let (prepared, errors) = batch
+        .check(state, author, body, accept_valid, &|fields| {
+            outside_grant(state, caller, fields)
+        })
+        .await?;
     let counts = state
         .analytics
         .write_observations(&prepared.into_observations())
@@ -249,6 +303,114 @@ async fn write(
     })
 }
 
+/// A JSON batch of records of one kind, checked item by item with the importer's own checks.
+struct Batch {
+    kind: ImportKind,
+    /// The fields an item may carry, in the order the checks report them.
+    fields: &'static [&'static str],
+    /// The fields that may be JSON numbers.
+    numbers: &'static [&'static str],
+}
+
+impl Batch {
+    /// The checked records, and every bad item (refused as a whole unless `accept_valid`). `refusal` names
+    /// the field that puts a well-formed item outside the caller's grant.
+    async fn check(
+        &self,
+        state: &AppState,
+        author: &str,
+        body: &[u8],
+        accept_valid: bool,
+        refusal: &(dyn Fn(&[String]) -> Option<&'static str> + Sync),
+    ) -> Result<(vantage_ingest::Prepared, Vec<ItemError>), Problem> {
+        let items: Vec<Value> = serde_json::from_slice(body).map_err(|error| {
+            Problem::invalid("body", format!("not a JSON array of items: {error}"))
+        })?;
+        let mut errors: Vec<ItemError> = Vec::new();
+        let mut rows = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let (fields, mut faults) = self.item_fields(index, item);
+            errors.append(&mut faults);
+            let Some(fields) = fields else {
+                continue;
+            };
+            match refusal(&fields) {
+                Some(field) => errors.push(ItemError {
+                    index,
+                    field: field.to_owned(),
+                    reason: "outside your grant".to_owned(),
+                }),
+                // Checked as an import row even after a fault of its shape, so that all its faults are told.
+                None => rows.push((index, fields)),
+            }
+        }
+        let options = ImportOptions {
+            // Every bad item is reported, then the decision below applies to all of them alike.
+            accept_valid: true,
+            author: author.to_owned(),
+            source: "api".to_owned(),
+            now: jiff::Timestamp::now(),
+        };
+        let header = self
+            .fields
+            .iter()
+            .map(|field| (*field).to_owned())
+            .collect();
+        let prepared =
+            vantage_ingest::prepare_records(state.store(), self.kind, header, rows, &options).await;
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(ImportError::Refused(rejected)) => {
+                errors.extend(rejected.errors.into_iter().map(item_error));
+                errors.sort_by_key(|error| error.index);
+                return Err(refused(errors));
+            }
+            Err(ImportError::Store(error)) => return Err(error.into()),
+            Err(ImportError::File(error)) => return Err(Problem::invalid("body", error)),
+        };
+        errors.extend(prepared.rejected.errors.iter().cloned().map(item_error));
+        errors.sort_by_key(|error| error.index);
+        if !errors.is_empty() && !accept_valid {
+            return Err(refused(errors));
+        }
+        Ok((prepared, errors))
+    }
+
+    /// An item's fields as text, in the batch's field order, and what is wrong with its shape: unknown
+    /// fields, or fields of the wrong type (then no fields, as they could not be read).
+    fn item_fields(&self, index: usize, item: &Value) -> (Option<Vec<String>>, Vec<ItemError>) {
+        let error = |field: &str, reason: &str| ItemError {
+            index,
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let Some(object) = item.as_object() else {
+            return (None, vec![error("", "is not an object")]);
+        };
+        let mut errors: Vec<ItemError> = object
+            .keys()
+            .filter(|key| !self.fields.contains(&key.as_str()))
+            .map(|key| error(key, "is not a field of this kind of item"))
+            .collect();
+        let mut readable = true;
+        let fields = self
+            .fields
+            .iter()
+            .map(|field| match object.get(*field) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(text)) => text.clone(),
+                Some(Value::Number(number)) if self.numbers.contains(field) => number.to_string(),
+                Some(_) => {
+                    errors.push(error(field, "has the wrong type"));
+                    readable = false;
+                    String::new()
+                }
+            })
+            .collect();
+        (readable.then_some(fields), errors)
+    }
+}
+
 fn item_error(error: vantage_ingest::RowError) -> ItemError {
     ItemError {
         index: error.row,
@@ -264,39 +426,6 @@ fn refused(errors: Vec<ItemError>) -> Problem {
     );
     problem.errors = errors;
     problem
-}
-
-/// An item's fields as text, in [`FIELDS`] order, and what is wrong with its shape: unknown fields, or
-/// fields of the wrong type (then no fields, as they could not be read).
-fn item_fields(index: usize, item: &Value) -> (Option<Vec<String>>, Vec<ItemError>) {
-    let error = |field: &str, reason: &str| ItemError {
-        index,
-        field: field.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let Some(object) = item.as_object() else {
-        return (None, vec![error("", "is not an object")]);
-    };
-    let mut errors: Vec<ItemError> = object
-        .keys()
-        .filter(|key| !FIELDS.contains(&key.as_str()))
-        .map(|key| error(key, "is not a field of a value"))
-        .collect();
-    let mut readable = true;
-    let fields = FIELDS
-        .iter()
-        .map(|field| match object.get(*field) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(text)) => text.clone(),
-            Some(Value::Number(number)) if *field == "value" => number.to_string(),
-            Some(_) => {
-                errors.push(error(field, "has the wrong type"));
-                readable = false;
-                String::new()
-            }
-        })
-        .collect();
-    (readable.then_some(fields), errors)
 }
 
 /// The field that puts a well-formed item outside the caller's grant, if any. Items whose indicator, unit

@@ -1025,6 +1025,41 @@ async fn check_status_changes(
     assert_eq!(locked.body["errors"][0]["field"], "status");
     let missing = json!({"action": "submit", "items": [{"indicator": "SEC.CRIME_CASES", "unit": "22918", "period": "201001"}]});
     assert_eq!(post(owner, missing).await.status, 422);
+
+    // Targets: admins and leaders set them, checked item by item; the status follows at once.
+    let targets = json!([
+        {"indicator": "SEC.CRIME_CASES", "unit": "68", "period": "2026", "kind": "at_most", "value": 1.0, "source_document": "NQ 12/2025"},
+        {"indicator": "SEC.CRIME_CASES", "unit": "68", "period": "2026", "kind": "around", "value": 1.0},
+    ]);
+    let send = |cookie: &str, path: &'static str, body: Value| {
+        let cookie = cookie.to_owned();
+        async move { request(server, "POST", path, Some(&cookie), Some(&body)).await }
+    };
+    assert_eq!(
+        send(owner, "/api/v1/targets", targets.clone()).await.status,
+        403
+    );
+    let refused = send(admin, "/api/v1/targets", targets.clone()).await;
+    assert_eq!(
+        (refused.status, refused.body["errors"][0]["field"].clone()),
+        (422, json!("kind"))
+    );
+    let set = send(admin, "/api/v1/targets?accept_valid=true", targets).await;
+    assert_eq!(
+        (set.status, set.body["created"].clone()),
+        (200, json!(1)),
+        "{}",
+        set.body
+    );
+    let year = request(
+        server,
+        "GET",
+        "/api/v1/values?indicator=SEC.CRIME_CASES&unit=68&period=2026",
+        Some(admin),
+        None,
+    )
+    .await;
+    assert_eq!(year.body["status"], "missed", "{}", year.body);
 }
 
 /// A client of the live stream, reading events off a raw connection.
