@@ -216,9 +216,6 @@ pub async fn export_observations(
     Ok(())
 }
 
-/// Shortest password accepted.
-const MIN_PASSWORD_CHARS: usize = 8;
-
 pub async fn add_user(
     settings: &Settings,
     username: String,
@@ -229,33 +226,6 @@ pub async fn add_user(
 ) -> anyhow::Result<()> {
     let role = Role::parse(role).map_err(anyhow::Error::msg)?;
     let store = open_store(&settings.database_url, false).await?;
-    if !store
-        .agencies()
-        .await?
-        .iter()
-        .any(|known| known.code == agency)
-    {
-        bail!("unknown agency `{agency}` (import agencies first)");
-    }
-    if let Some(unit) = &unit
-        && !store.units().await?.iter().any(|known| &known.code == unit)
-    {
-        bail!("unknown unit `{unit}`");
-    }
-    if let Some(domain) = &domain
-        && !store
-            .domains()
-            .await?
-            .iter()
-            .any(|known| &known.code == domain)
-    {
-        bail!("unknown domain `{domain}`");
-    }
-    let password = read_password()?;
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
-    }
-    let hash = vantage_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
     let user = User {
         username,
         role,
@@ -263,6 +233,10 @@ pub async fn add_user(
         unit,
         domain,
     };
+    vantage_server::users::check_grant(&store, &user).await?;
+    let password = read_password()?;
+    vantage_server::users::check_password(&password)?;
+    let hash = vantage_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
     store.add_user(&user, &hash, jiff::Timestamp::now()).await?;
     println!("user {} added with role {}", user.username, user.role);
     Ok(())

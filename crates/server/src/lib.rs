@@ -13,6 +13,7 @@ mod stream;
 mod system;
 mod tokens;
 mod units;
+pub mod users;
 mod writes;
 
 use std::sync::Arc;
@@ -75,6 +76,7 @@ impl AppState {
         (name = "writes", description = "Values written over the API"),
         (name = "audit", description = "The append-only, hash-chained audit log"),
         (name = "tokens", description = "API tokens for machines"),
+        (name = "users", description = "Users and their grants"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -91,7 +93,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(stream::routes())
         .merge(writes::routes())
         .merge(audit::routes())
-        .merge(tokens::routes());
+        .merge(tokens::routes())
+        .merge(users::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

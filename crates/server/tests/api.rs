@@ -575,6 +575,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_status_changes(server, analytics, &owner, &admin_cookie).await;
     check_stream(server, analytics, &viewer, &admin_cookie).await;
     check_tokens(server, &viewer, &admin_cookie).await;
+    check_users(server, &viewer, &admin_cookie).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -882,6 +883,115 @@ async fn check_tokens(server: std::net::SocketAddr, viewer: &str, admin: &str) {
     );
 }
 
+/// Users and grants, by admins only; a grant change applies to open sessions at once; a removed user's
+/// session ends.
+async fn check_users(server: std::net::SocketAddr, viewer: &str, admin: &str) {
+    assert_eq!(
+        request(server, "GET", "/api/v1/users", Some(viewer), None)
+            .await
+            .status,
+        403
+    );
+    let hanh = |unit: &str| json!({"username": "hanh", "password": "mật khẩu dài", "role": "viewer", "agency": "TK", "unit": unit});
+    let created = request(
+        server,
+        "POST",
+        "/api/v1/users",
+        Some(admin),
+        Some(&hanh("22924")),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(
+        request(
+            server,
+            "POST",
+            "/api/v1/users",
+            Some(admin),
+            Some(&hanh("22924"))
+        )
+        .await
+        .status,
+        409
+    );
+    let mut bad = hanh("22924");
+    bad["username"] = json!("khac");
+    bad["domain"] = json!("NOPE");
+    let refused = request(server, "POST", "/api/v1/users", Some(admin), Some(&bad)).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("domain")
+    );
+    bad["domain"] = Value::Null;
+    bad["password"] = json!("ngắn");
+    let short = request(server, "POST", "/api/v1/users", Some(admin), Some(&bad)).await;
+    assert!(
+        short.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("password"),
+        "{}",
+        short.body
+    );
+
+    let session = session_cookie(&sign_in(server, "hanh", "mật khẩu dài", None).await);
+    let revenue =
+        |unit: &str| format!("/api/v1/values?indicator=SEC.CRIME_CASES&unit={unit}&period=202609");
+    assert_eq!(
+        request(server, "GET", &revenue("22918"), Some(&session), None)
+            .await
+            .status,
+        404
+    );
+    let grant = json!({"role": "viewer", "agency": "TK", "unit": "22918"});
+    let changed = request(
+        server,
+        "PUT",
+        "/api/v1/users/hanh/grant",
+        Some(admin),
+        Some(&grant),
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(
+        request(server, "GET", &revenue("22918"), Some(&session), None)
+            .await
+            .status,
+        200,
+        "at once"
+    );
+    let listed = request(server, "GET", "/api/v1/users", Some(admin), None).await;
+    assert!(
+        listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "hanh" && u["unit"] == "22918")
+    );
+    assert_eq!(
+        request(server, "DELETE", "/api/v1/users/hanh", Some(admin), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        request(server, "GET", "/api/v1/me", Some(&session), None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        request(server, "DELETE", "/api/v1/users/admin1", Some(admin), None)
+            .await
+            .status,
+        400
+    );
+}
+
 /// What the checks before did is in the audit log, which only admins read, filtered and paged.
 async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
     assert_eq!(get(server, "/api/v1/audit").await.status, 401);
@@ -903,7 +1013,13 @@ async fn check_audit(server: std::net::SocketAddr, viewer: &str, admin: &str) {
         "{actions:?}"
     );
     assert!(actions.contains(&("-", "session.locked_out")));
-    for action in ["token.create", "token.revoke"] {
+    for action in [
+        "token.create",
+        "token.revoke",
+        "user.create",
+        "user.grant",
+        "user.delete",
+    ] {
         assert!(actions.contains(&("admin1", action)), "{action}");
     }
     assert!(actions.contains(&("owner1", "token.use")));

@@ -648,6 +648,40 @@ impl Store {
         }
     }
 
+    /// Changes a user's role and grant; `false` when there is no such user.
+    pub async fn update_user_grant(&self, user: &User) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET role = $1, agency = $2, unit_code = $3, domain = $4 WHERE username = $5",
+        )
+        .bind(user.role.as_str().to_owned())
+        .bind(user.agency.clone())
+        .bind(user.unit.clone())
+        .bind(user.domain.clone())
+        .bind(user.username.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Removes a user with their sessions and tokens; `false` when there is no such user.
+    pub async fn delete_user(&self, username: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["sessions", "api_tokens"] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE username = $1"
+            )))
+            .bind(username.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let done = sqlx::query("DELETE FROM users WHERE username = $1")
+            .bind(username.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.read(&USERS, "", vec![]).await
     }

@@ -640,3 +640,33 @@ conformance!(api_tokens_are_found_by_hash_and_revoked, |store| {
         (Some(later), Some(later))
     );
 });
+
+conformance!(grants_change_and_users_go_with_their_sessions, |store| {
+    let mut user = User {
+        username: "hoa".into(),
+        role: Role::Viewer,
+        agency: "STC".into(),
+        unit: None,
+        domain: None,
+    };
+    let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
+    store.add_user(&user, "$argon2id$hash", now).await.unwrap();
+    store.create_session("s-hoa", "hoa", now).await.unwrap();
+    user.role = Role::DataOwner;
+    user.domain = Some("BUD".into());
+    assert!(store.update_user_grant(&user).await.unwrap());
+    assert_eq!(
+        store.session("s-hoa").await.unwrap().unwrap().user,
+        user,
+        "sessions see the new grant"
+    );
+    let ghost = User {
+        username: "ghost".into(),
+        ..user.clone()
+    };
+    assert!(!store.update_user_grant(&ghost).await.unwrap());
+    assert!(store.delete_user("hoa").await.unwrap());
+    assert!(store.session("s-hoa").await.unwrap().is_none());
+    assert!(store.users().await.unwrap().is_empty());
+    assert!(!store.delete_user("hoa").await.unwrap());
+});
