@@ -576,6 +576,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_stream(server, analytics, &viewer, &admin_cookie).await;
     check_tokens(server, &viewer, &admin_cookie).await;
     check_users(server, &viewer, &admin_cookie).await;
+    check_role_matrix(server, analytics).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -990,6 +991,173 @@ async fn check_users(server: std::net::SocketAddr, viewer: &str, admin: &str) {
             .status,
         400
     );
+}
+
+/// Every role against every kind of endpoint, in and out of its grant: the status each gets.
+async fn check_role_matrix(server: std::net::SocketAddr, analytics: &Analytics) {
+    let roles = [
+        ("m_admin", Role::Admin, None, None),
+        ("m_leader", Role::Leader, None, None),
+        ("m_operator", Role::Operator, None, None),
+        ("m_owner", Role::DataOwner, None, Some("BUD")),
+        ("m_viewer", Role::Viewer, Some("22918"), None),
+    ];
+    let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
+    let mut cookies = vec![None];
+    for (name, role, unit, domain) in roles {
+        let user = User {
+            username: name.into(),
+            role,
+            agency: "TK".into(),
+            unit: unit.map(Into::into),
+            domain: domain.map(Into::into),
+        };
+        analytics
+            .store()
+            .add_user(&user, &hash, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        cookies.push(Some(session_cookie(
+            &sign_in(server, name, "mật khẩu dài", None).await,
+        )));
+    }
+    let value = |indicator: &str, unit: &str, period: &str| {
+        format!("/api/v1/values?indicator={indicator}&unit={unit}&period={period}")
+    };
+    let write = |indicator: &str| json!([{"indicator": indicator, "unit": "22918", "period": "202610", "value": 1.5}]);
+    let unreasoned = json!({"action": "return", "items": [{"indicator": "BUD.REVENUE_TOTAL", "unit": "22918", "period": "202610"}]});
+    // Columns: anonymous, admin, leader, operator, data owner of BUD, viewer of commune 22918.
+    let matrix: Vec<(&str, String, Option<Value>, [u16; 6])> = vec![
+        (
+            "GET",
+            value("BUD.REVENUE_TOTAL", "22918", "202608"),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            value("BUD.REVENUE_TOTAL", "22924", "202608"),
+            None,
+            [200, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET",
+            value("SEC.CRIME_CASES", "22918", "202609"),
+            None,
+            [404, 200, 200, 200, 404, 200],
+        ),
+        (
+            "GET",
+            value("SEC.CRIME_CASES", "22924", "202609"),
+            None,
+            [404, 200, 200, 200, 404, 404],
+        ),
+        (
+            "GET",
+            "/api/v1/series?indicator=SEC.CRIME_CASES&unit=22918&to=202609".into(),
+            None,
+            [404, 200, 200, 200, 404, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/breakdown?indicator=BUD.REVENUE_TOTAL&unit=68&period=202608".into(),
+            None,
+            [200; 6],
+        ),
+        (
+            "GET",
+            "/api/v1/rankings?indicator=SEC.CRIME_CASES&unit=68&period=202609".into(),
+            None,
+            [404, 200, 200, 200, 404, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/scorecard?domain=BUD&period=202608".into(),
+            None,
+            [200; 6],
+        ),
+        (
+            "POST",
+            "/api/v1/observations".into(),
+            Some(write("BUD.REVENUE_TOTAL")),
+            [401, 200, 403, 403, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/observations".into(),
+            Some(write("SEC.CRIME_CASES")),
+            [401, 200, 403, 403, 422, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/observations/status".into(),
+            Some(unreasoned),
+            [401, 400, 400, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/targets".into(),
+            Some(json!([])),
+            [401, 200, 200, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/tokens".into(),
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/users".into(),
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/audit".into(),
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/me".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+    ];
+    let names = [
+        "anonymous",
+        "admin",
+        "leader",
+        "operator",
+        "data owner",
+        "viewer",
+    ];
+    for (method, path, body, expected) in &matrix {
+        for ((cookie, want), who) in cookies.iter().zip(expected).zip(names) {
+            let got = request(server, method, path, cookie.as_deref(), body.as_ref()).await;
+            assert_eq!(got.status, *want, "{who}: {method} {path}: {}", got.body);
+        }
+    }
+    // A breakdown shows each caller the children it may read.
+    let breakdown = "/api/v1/breakdown?indicator=SEC.CRIME_CASES&unit=68&period=202609";
+    let counts: Vec<usize> = list_sizes(server, &cookies, breakdown).await;
+    assert_eq!(counts[1], 124);
+    assert_eq!(counts[5], 1, "the viewer sees its commune only");
+}
+
+/// How many items a list endpoint gives each caller (0 when refused).
+async fn list_sizes(
+    server: std::net::SocketAddr,
+    cookies: &[Option<String>],
+    path: &str,
+) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for cookie in cookies {
+        let answer = request(server, "GET", path, cookie.as_deref(), None).await;
+        counts.push(answer.body["items"].as_array().map_or(0, Vec::len));
+    }
+    counts
 }
 
 /// What the checks before did is in the audit log, which only admins read, filtered and paged.
