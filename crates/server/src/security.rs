@@ -91,10 +91,24 @@ pub(crate) async fn protect(request: Request, next: Next) -> Response {
     response
 }
 
+/// Refuses a write whose credential is a browser cookie and which does not come from this site.
+pub(crate) fn check_same_site(
+    caller: &crate::access::Caller,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), Problem> {
+    if caller.uses_cookie() && !same_origin(headers) {
+        return Err(Problem::new(
+            ProblemKind::Forbidden,
+            "a write from another site is refused",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a cookie-authenticated write comes from this site: the browser's `Origin` must name the host
 /// the request was sent to, and `Sec-Fetch-Site`, when sent, must not say another site. Same-site cookies
 /// already keep other sites' requests anonymous; this refuses them outright.
-pub(crate) fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let value = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let origin_matches = match (value("origin"), value("host")) {
         (None, _) => true,

@@ -66,12 +66,7 @@ async fn units_geojson(
     Query(query): Query<GeoQuery>,
 ) -> Result<impl axum::response::IntoResponse, Problem> {
     let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
-    let level = query
-        .level
-        .as_deref()
-        .map(UnitLevel::parse)
-        .transpose()
-        .map_err(|reason| Problem::invalid("level", reason))?;
+    let level = parse_level(query.level.as_deref())?;
     let registry = registry(&state).await?;
     let mut units: Vec<&Unit> = registry
         .as_of(as_of)
@@ -170,6 +165,12 @@ pub(crate) async fn registry(state: &AppState) -> Result<UnitRegistry, Problem> 
         .map_err(|errors| Problem::new(crate::ProblemKind::Internal, errors[0].to_string()))
 }
 
+fn parse_level(text: Option<&str>) -> Result<Option<UnitLevel>, Problem> {
+    text.map(UnitLevel::parse)
+        .transpose()
+        .map_err(|reason| Problem::invalid("level", reason))
+}
+
 pub(crate) fn parse_date(
     parameter: &str,
     text: Option<&str>,
@@ -210,12 +211,7 @@ async fn list_units(
     Query(query): Query<UnitQuery>,
 ) -> Result<Json<UnitPage>, Problem> {
     let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
-    let level = query
-        .level
-        .as_deref()
-        .map(UnitLevel::parse)
-        .transpose()
-        .map_err(|reason| Problem::invalid("level", reason))?;
+    let level = parse_level(query.level.as_deref())?;
     let limit = page_size(query.limit)?;
     let registry = registry(&state).await?;
     let cursor_of = |unit: &Unit| format!("{}:{}", unit.level, unit.code);

@@ -20,7 +20,7 @@ use vantage_store::IdempotentAnswer;
 
 use crate::access::Caller;
 use crate::audit;
-use crate::security::same_origin;
+use crate::security::check_same_site;
 use crate::{AppState, ItemError, Problem, ProblemKind};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -72,12 +72,7 @@ async fn write_targets(
     body: Bytes,
 ) -> Result<axum::Json<WriteSummary>, Problem> {
     let user = caller.reviewer()?.clone();
-    if caller.uses_cookie() && !same_origin(&headers) {
-        return Err(Problem::new(
-            ProblemKind::Forbidden,
-            "a write from another site is refused",
-        ));
-    }
+    check_same_site(&caller, &headers)?;
     let batch = Batch {
         kind: ImportKind::Targets,
         fields: &TARGET_FIELDS,
@@ -181,12 +176,7 @@ async fn write_observations(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let user = caller.writer()?.clone();
-    if caller.uses_cookie() && !same_origin(&headers) {
-        return Err(Problem::new(
-            ProblemKind::Forbidden,
-            "a write from another site is refused",
-        ));
-    }
+    check_same_site(&caller, &headers)?;
     let accept_valid = query.accept_valid.unwrap_or(false);
     let key = headers
         .get("idempotency-key")
@@ -506,12 +496,7 @@ async fn change_status(
         caller.reviewer()?
     }
     .clone();
-    if caller.uses_cookie() && !same_origin(&headers) {
-        return Err(Problem::new(
-            ProblemKind::Forbidden,
-            "a write from another site is refused",
-        ));
-    }
+    check_same_site(&caller, &headers)?;
     let reason = change
         .reason
         .as_deref()
