@@ -222,7 +222,7 @@ pub async fn add_user(
     role: &str,
     agency: String,
     unit: Option<String>,
-    domain: Option<String>,
+    domains: Vec<String>,
 ) -> anyhow::Result<()> {
     let role = Role::parse(role).map_err(anyhow::Error::msg)?;
     let store = open_store(&settings.database_url, false).await?;
@@ -231,7 +231,7 @@ pub async fn add_user(
         role,
         agency,
         unit,
-        domain,
+        domains,
     };
     vantage_server::users::check_grant(&store, &user).await?;
     let password = read_password()?;

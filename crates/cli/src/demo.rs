@@ -112,7 +112,7 @@ async fn demo_users(store: &Store) -> anyhow::Result<()> {
                 role,
                 agency: agency.into(),
                 unit: unit.map(Into::into),
-                domain: domain.map(Into::into),
+                domains: domain.into_iter().map(Into::into).collect(),
             };
             let hash =
                 vantage_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;

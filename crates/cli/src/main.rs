@@ -170,9 +170,9 @@ enum UserAction {
         /// Limit the grant to this unit's subtree.
         #[arg(long)]
         unit: Option<String>,
-        /// Limit the grant to this domain.
-        #[arg(long)]
-        domain: Option<String>,
+        /// Limit the grant to this domain (repeat for several).
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
         #[command(flatten)]
         database: Database,
     },
@@ -278,12 +278,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     agency,
                     unit,
-                    domain,
+                    domains,
                     database,
                 },
         } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
-            commands::add_user(&settings, name, &role, agency, unit, domain).await
+            commands::add_user(&settings, name, &role, agency, unit, domains).await
         }
         Command::Token {
             action:

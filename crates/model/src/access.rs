@@ -19,6 +19,6 @@ pub struct User {
     pub agency: String,
     /// Root of the unit subtree the grant covers; `None` means the whole province.
     pub unit: Option<String>,
-    /// Domain the grant covers; `None` means every domain.
-    pub domain: Option<String>,
+    /// Domains the grant covers; empty means every domain.
+    pub domains: Vec<String>,
 }

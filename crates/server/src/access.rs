@@ -1,6 +1,7 @@
 //! Who is calling and what they may do: every read and write asks here, so that the rules live in one
 //! place. A caller is anonymous, a user signed in with a session cookie, or a user's API token (which acts
-//! with its user's grant, and writes only if it was issued to).
+//! with its user's grant, and writes only if it was issued to). A grant is a role, a set of domains (none
+//! means all) and a unit subtree (none means the whole province).
 //!
 //! Reads:
 //! - anonymous: public indicators;
@@ -157,9 +158,7 @@ impl Caller {
 }
 
 fn owns_domain(user: &User, indicator: &Indicator) -> bool {
-    user.domain
-        .as_ref()
-        .is_none_or(|domain| *domain == indicator.domain)
+    user.domains.is_empty() || user.domains.contains(&indicator.domain)
 }
 
 /// Whether the unit is the grant's unit or lies below it.

@@ -51,8 +51,8 @@ pub(crate) struct Me {
     agency: String,
     /// Root of the unit subtree the grant covers; null for the whole province.
     unit: Option<String>,
-    /// Domain the grant covers; null for every domain.
-    domain: Option<String>,
+    /// Domains the grant covers; empty for every domain.
+    domains: Vec<String>,
 }
 
 impl From<&User> for Me {
@@ -62,7 +62,7 @@ impl From<&User> for Me {
             role: user.role.as_str(),
             agency: user.agency.clone(),
             unit: user.unit.clone(),
-            domain: user.domain.clone(),
+            domains: user.domains.clone(),
         }
     }
 }

@@ -51,14 +51,15 @@ pub async fn check_grant(store: &Store, user: &User) -> Result<(), GrantError> {
     {
         return Err(invalid("unit", format!("unknown unit `{unit}`")));
     }
-    if let Some(domain) = &user.domain
-        && !store
-            .domains()
-            .await?
+    if !user.domains.is_empty() {
+        let known = store.domains().await?;
+        if let Some(domain) = user
+            .domains
             .iter()
-            .any(|known| &known.code == domain)
-    {
-        return Err(invalid("domain", format!("unknown domain `{domain}`")));
+            .find(|domain| !known.iter().any(|known| &known.code == *domain))
+        {
+            return Err(invalid("domains", format!("unknown domain `{domain}`")));
+        }
     }
     Ok(())
 }
@@ -98,8 +99,8 @@ pub(crate) struct UserView {
     agency: String,
     /// Root of the unit subtree the grant covers; null for the whole province.
     unit: Option<String>,
-    /// Domain the grant covers; null for every domain.
-    domain: Option<String>,
+    /// Domains the grant covers; empty for every domain.
+    domains: Vec<String>,
 }
 
 impl From<&User> for UserView {
@@ -109,7 +110,7 @@ impl From<&User> for UserView {
             role: user.role.as_str(),
             agency: user.agency.clone(),
             unit: user.unit.clone(),
-            domain: user.domain.clone(),
+            domains: user.domains.clone(),
         }
     }
 }
@@ -119,8 +120,10 @@ pub(crate) struct Grant {
     /// `admin`, `leader`, `operator`, `data_owner` or `viewer`.
     role: String,
     agency: String,
+    /// Root of the unit subtree; the whole province when absent.
     unit: Option<String>,
-    domain: Option<String>,
+    /// Domain codes; every domain when absent, null or empty.
+    domains: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -137,12 +140,17 @@ fn user_of(username: String, grant: Grant) -> Result<User, Problem> {
         role: Role::parse(&grant.role).map_err(|reason| Problem::invalid("role", reason))?,
         agency: grant.agency,
         unit: grant.unit,
-        domain: grant.domain,
+        domains: grant.domains.unwrap_or_default(),
     })
 }
 
 fn grant_detail(user: &User) -> serde_json::Value {
-    json!({"role": user.role.as_str(), "agency": user.agency, "unit": user.unit, "domain": user.domain})
+    json!({
+        "role": user.role.as_str(),
+        "agency": user.agency,
+        "unit": user.unit,
+        "domains": user.domains,
+    })
 }
 
 /// Every user with their grant (admins).

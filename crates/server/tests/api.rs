@@ -447,7 +447,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
         role,
         agency: "TK".into(),
         unit: unit.map(Into::into),
-        domain: domain.map(Into::into),
+        domains: domain.into_iter().map(Into::into).collect(),
     };
     let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
     let now = jiff::Timestamp::now();
@@ -917,7 +917,7 @@ async fn check_users(server: std::net::SocketAddr, viewer: &str, admin: &str) {
     );
     let mut bad = hanh("22924");
     bad["username"] = json!("khac");
-    bad["domain"] = json!("NOPE");
+    bad["domains"] = json!(["BUD", "NOPE"]);
     let refused = request(server, "POST", "/api/v1/users", Some(admin), Some(&bad)).await;
     assert_eq!(refused.status, 400);
     assert!(
@@ -926,7 +926,7 @@ async fn check_users(server: std::net::SocketAddr, viewer: &str, admin: &str) {
             .unwrap()
             .starts_with("domain")
     );
-    bad["domain"] = Value::Null;
+    bad["domains"] = Value::Null;
     bad["password"] = json!("ngắn");
     let short = request(server, "POST", "/api/v1/users", Some(admin), Some(&bad)).await;
     assert!(
@@ -947,7 +947,8 @@ async fn check_users(server: std::net::SocketAddr, viewer: &str, admin: &str) {
             .status,
         404
     );
-    let grant = json!({"role": "viewer", "agency": "TK", "unit": "22918"});
+    let grant =
+        json!({"role": "viewer", "agency": "TK", "unit": "22918", "domains": ["SEC", "BUD"]});
     let changed = request(
         server,
         "PUT",
@@ -964,7 +965,24 @@ async fn check_users(server: std::net::SocketAddr, viewer: &str, admin: &str) {
         200,
         "at once"
     );
+    // A grant of several domains: both read, others not.
+    let reports = "/api/v1/values?indicator=DOC.REPORTS_DUE&unit=22918&period=202608";
+    assert_eq!(
+        request(server, "GET", reports, Some(&session), None)
+            .await
+            .status,
+        404
+    );
     let listed = request(server, "GET", "/api/v1/users", Some(admin), None).await;
+    let hanh = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "hanh")
+        .unwrap()
+        .clone();
+    assert_eq!(hanh["domains"], json!(["SEC", "BUD"]));
     assert!(
         listed
             .body
@@ -1010,7 +1028,7 @@ async fn check_role_matrix(server: std::net::SocketAddr, analytics: &Analytics) 
             role,
             agency: "TK".into(),
             unit: unit.map(Into::into),
-            domain: domain.map(Into::into),
+            domains: domain.into_iter().map(Into::into).collect(),
         };
         analytics
             .store()

@@ -320,7 +320,7 @@ pub(crate) fn user_row(user: &User, password_hash: &str, created_at: Timestamp) 
         Cell::text(user.role.as_str()),
         Cell::text(&*user.agency),
         optional_text(&user.unit),
-        optional_text(&user.domain),
+        domains_cell(&user.domains),
         Cell::text(password_hash),
         Cell::int(created_at.as_millisecond()),
     ]
@@ -331,5 +331,13 @@ decode!(User, |c| User {
     role: c.word(Role::parse)?,
     agency: c.text()?,
     unit: c.optional_text()?,
-    domain: c.optional_text()?,
+    domains: c
+        .optional_text()?
+        .map(|list| list.split(',').map(str::to_owned).collect())
+        .unwrap_or_default(),
 });
+
+/// A grant's domains in one column: codes joined by commas (codes have none), null for every domain.
+pub(crate) fn domains_cell(domains: &[String]) -> Cell {
+    Cell::Text((!domains.is_empty()).then(|| domains.join(",")))
+}

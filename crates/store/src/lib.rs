@@ -656,7 +656,10 @@ impl Store {
         .bind(user.role.as_str().to_owned())
         .bind(user.agency.clone())
         .bind(user.unit.clone())
-        .bind(user.domain.clone())
+        .bind(match convert::domains_cell(&user.domains) {
+            Cell::Text(list) => list,
+            _ => None,
+        })
         .bind(user.username.clone())
         .execute(&self.pool)
         .await?;

@@ -351,7 +351,7 @@ conformance!(users_are_unique, |store| {
         role: Role::DataOwner,
         agency: "STC".into(),
         unit: None,
-        domain: Some("BUD".into()),
+        domains: vec!["BUD".into()],
     };
     let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
     store.add_user(&user, "$argon2id$fake", now).await.unwrap();
@@ -458,7 +458,7 @@ conformance!(sessions_belong_to_users_and_end, |store| {
         role: Role::Viewer,
         agency: "STC".into(),
         unit: Some("24820".into()),
-        domain: Some("BUD".into()),
+        domains: vec!["BUD".into()],
     };
     let begun = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
     store
@@ -599,7 +599,7 @@ conformance!(api_tokens_are_found_by_hash_and_revoked, |store| {
         role: Role::DataOwner,
         agency: "STC".into(),
         unit: None,
-        domain: Some("BUD".into()),
+        domains: vec!["BUD".into()],
     };
     let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
     store.add_user(&user, "$argon2id$hash", now).await.unwrap();
@@ -647,13 +647,13 @@ conformance!(grants_change_and_users_go_with_their_sessions, |store| {
         role: Role::Viewer,
         agency: "STC".into(),
         unit: None,
-        domain: None,
+        domains: Vec::new(),
     };
     let now = Timestamp::from_millisecond(1_760_000_000_000).unwrap();
     store.add_user(&user, "$argon2id$hash", now).await.unwrap();
     store.create_session("s-hoa", "hoa", now).await.unwrap();
     user.role = Role::DataOwner;
-    user.domain = Some("BUD".into());
+    user.domains = vec!["BUD".into(), "SEC".into()];
     assert!(store.update_user_grant(&user).await.unwrap());
     assert_eq!(
         store.session("s-hoa").await.unwrap().unwrap().user,
