@@ -5,6 +5,7 @@ mod analytics;
 mod audit;
 pub mod auth;
 mod catalog;
+mod dhis2;
 mod limits;
 mod problem;
 mod security;
@@ -77,6 +78,7 @@ impl AppState {
         (name = "audit", description = "The append-only, hash-chained audit log"),
         (name = "tokens", description = "API tokens for machines"),
         (name = "users", description = "Users and their grants"),
+        (name = "dhis2", description = "DHIS2 dataValueSets in JSON"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -94,7 +96,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(writes::routes())
         .merge(audit::routes())
         .merge(tokens::routes())
-        .merge(users::routes());
+        .merge(users::routes())
+        .merge(dhis2::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

@@ -73,14 +73,15 @@ async fn write_targets(
 ) -> Result<axum::Json<WriteSummary>, Problem> {
     let user = caller.reviewer()?.clone();
     check_same_site(&caller, &headers)?;
-    let batch = Batch {
-        kind: ImportKind::Targets,
-        fields: &TARGET_FIELDS,
-        numbers: &["value", "max"],
-    };
     let accept_valid = query.accept_valid.unwrap_or(false);
-    let (prepared, errors) = batch
-        .check(&state, &user.username, &body, accept_valid, &|_| None)
+    let (prepared, errors) = Batch::TARGETS
+        .check(
+            &state,
+            &user.username,
+            &parse_items(&body)?,
+            accept_valid,
+            &|_| None,
+        )
         .await?;
     let counts = state
         .analytics
@@ -264,15 +265,14 @@ async fn write(
     body: &[u8],
     accept_valid: bool,
 ) -> Result<WriteSummary, Problem> {
-    let batch = Batch {
-        kind: ImportKind::Observations,
-        fields: &OBSERVATION_FIELDS,
-        numbers: &["value"],
-    };
-    let (prepared, errors) = batch
-        .check(state, author, body, accept_valid, &|fields| {
-            outside_grant(state, caller, fields)
-        })
+    let (prepared, errors) = Batch::OBSERVATIONS
+        .check(
+            state,
+            author,
+            &parse_items(body)?,
+            accept_valid,
+            &|fields| outside_grant(state, caller, fields),
+        )
         .await?;
     let counts = state
         .analytics
@@ -293,8 +293,14 @@ async fn write(
     })
 }
 
+/// A request body that must be a JSON array of items.
+fn parse_items(body: &[u8]) -> Result<Vec<Value>, Problem> {
+    serde_json::from_slice(body)
+        .map_err(|error| Problem::invalid("body", format!("not a JSON array of items: {error}")))
+}
+
 /// A JSON batch of records of one kind, checked item by item with the importer's own checks.
-struct Batch {
+pub(crate) struct Batch {
     kind: ImportKind,
     /// The fields an item may carry, in the order the checks report them.
     fields: &'static [&'static str],
@@ -303,19 +309,29 @@ struct Batch {
 }
 
 impl Batch {
+    /// Values: `{indicator, unit, period, value, comment}`.
+    pub(crate) const OBSERVATIONS: Batch = Batch {
+        kind: ImportKind::Observations,
+        fields: &OBSERVATION_FIELDS,
+        numbers: &["value"],
+    };
+    /// Targets: `{indicator, unit, period, kind, value, max, source_document}`.
+    const TARGETS: Batch = Batch {
+        kind: ImportKind::Targets,
+        fields: &TARGET_FIELDS,
+        numbers: &["value", "max"],
+    };
+
     /// The checked records, and every bad item (refused as a whole unless `accept_valid`). `refusal` names
     /// the field that puts a well-formed item outside the caller's grant.
-    async fn check(
+    pub(crate) async fn check(
         &self,
         state: &AppState,
         author: &str,
-        body: &[u8],
+        items: &[Value],
         accept_valid: bool,
         refusal: &(dyn Fn(&[String]) -> Option<&'static str> + Sync),
     ) -> Result<(vantage_ingest::Prepared, Vec<ItemError>), Problem> {
-        let items: Vec<Value> = serde_json::from_slice(body).map_err(|error| {
-            Problem::invalid("body", format!("not a JSON array of items: {error}"))
-        })?;
         let mut errors: Vec<ItemError> = Vec::new();
         let mut rows = Vec::new();
         for (index, item) in items.iter().enumerate() {
@@ -420,7 +436,11 @@ fn refused(errors: Vec<ItemError>) -> Problem {
 
 /// The field that puts a well-formed item outside the caller's grant, if any. Items whose indicator, unit
 /// or period do not resolve are left for the import checks to describe.
-fn outside_grant(state: &AppState, caller: &Caller, fields: &[String]) -> Option<&'static str> {
+pub(crate) fn outside_grant(
+    state: &AppState,
+    caller: &Caller,
+    fields: &[String],
+) -> Option<&'static str> {
     let engine = state.analytics.engine();
     let indicator = engine.catalog().id(&fields[0])?;
     let period = Period::parse(&fields[2]).ok()?;

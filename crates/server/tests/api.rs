@@ -577,6 +577,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_tokens(server, &viewer, &admin_cookie).await;
     check_users(server, &viewer, &admin_cookie).await;
     check_role_matrix(server, analytics).await;
+    check_dhis2(server, &owner, &admin_cookie).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -1176,6 +1177,125 @@ async fn list_sizes(
         counts.push(answer.body["items"].as_array().map_or(0, Vec::len));
     }
     counts
+}
+
+/// DHIS2 dataValueSets: import with the set's defaults, conflicts for bad values, dry runs, import
+/// strategies; export by data set (domain), period and org unit with its children.
+async fn check_dhis2(server: std::net::SocketAddr, owner: &str, admin: &str) {
+    let set = |value: &str| {
+        json!({
+            "dataSet": "SEC", "period": "202604", "orgUnit": "22918",
+            "dataValues": [
+                {"dataElement": "SEC.CRIME_CASES", "value": value},
+                {"dataElement": "SEC.CRIME_CASES", "orgUnit": "22924", "value": "2"},
+                {"dataElement": "BUD.REVENUE_TOTAL", "value": "1"},
+                {"dataElement": "SEC.CRIME_CASES", "orgUnit": "99999", "value": "1"},
+            ]
+        })
+    };
+    let post = |query: &str, body: Value| {
+        let path = format!("/api/v1/dhis2/dataValueSets{query}");
+        let owner = owner.to_owned();
+        async move { request(server, "POST", &path, Some(&owner), Some(&body)).await }
+    };
+    let april = "/api/v1/values?indicator=SEC.CRIME_CASES&unit=22918&period=202604";
+    let dry = post("?dryRun=true", set("6")).await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(
+        (
+            dry.body["status"].clone(),
+            dry.body["importCount"]["imported"].clone()
+        ),
+        (json!("WARNING"), json!(2))
+    );
+    let objects: Vec<&str> = dry.body["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["object"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        objects,
+        ["dataValues[2].dataElement", "dataValues[3].orgUnit"]
+    );
+    assert_eq!(
+        request(server, "GET", april, Some(admin), None).await.body["value"],
+        Value::Null,
+        "a dry run writes nothing"
+    );
+
+    let imported = post("", set("6")).await;
+    assert_eq!(
+        imported.body["importCount"],
+        json!({"imported": 2, "updated": 0, "ignored": 2, "deleted": 0})
+    );
+    assert_eq!(
+        request(server, "GET", april, Some(admin), None).await.body["value"],
+        6.0
+    );
+    let again = post("", set("6")).await;
+    assert_eq!(
+        again.body["importCount"],
+        json!({"imported": 0, "updated": 0, "ignored": 4, "deleted": 0})
+    );
+    let create_only = post("?importStrategy=CREATE", set("7")).await;
+    assert_eq!(create_only.body["importCount"]["ignored"], 4);
+    assert_eq!(
+        request(server, "GET", april, Some(admin), None).await.body["value"],
+        6.0
+    );
+    let update_only = post("?importStrategy=UPDATE", set("7")).await;
+    assert_eq!(update_only.body["importCount"]["updated"], 1);
+    assert_eq!(
+        request(server, "GET", april, Some(admin), None).await.body["value"],
+        7.0
+    );
+    assert_eq!(
+        post("?importStrategy=DELETE_ALL", set("7")).await.status,
+        400
+    );
+
+    let export = |who: Option<&str>, children: bool| {
+        let path = format!(
+            "/api/v1/dhis2/dataValueSets?dataSet=SEC&period=202604&orgUnit=68&children={children}"
+        );
+        let who = who.map(str::to_owned);
+        async move { request(server, "GET", &path, who.as_deref(), None).await }
+    };
+    let all = export(Some(admin), true).await;
+    let mut values: Vec<(String, String)> = all.body["dataValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["orgUnit"].as_str().unwrap().to_owned(),
+                v["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    values.sort();
+    assert_eq!(
+        values,
+        [
+            ("22918".to_owned(), "7".to_owned()),
+            ("22924".to_owned(), "2".to_owned())
+        ]
+    );
+    assert!(
+        export(Some(admin), false).await.body["dataValues"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the province has none of its own"
+    );
+    assert!(
+        export(None, true).await.body["dataValues"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "internal values stay internal"
+    );
 }
 
 /// What the checks before did is in the audit log, which only admins read, filtered and paged.

@@ -1,0 +1,336 @@
+//! DHIS2 `dataValueSets` in JSON, so that DHIS2 instances and the tools built for them can send and fetch
+//! values: indicator codes are data elements, unit codes org units, periods DHIS2 period ids, a domain is a
+//! data set. Imports are checked exactly as other writes are; valid values are written and each bad one
+//! comes back as a conflict, as DHIS2 does.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vantage_model::period::Period;
+use vantage_model::record::ObservationStatus;
+use vantage_store::ObservationFilter;
+
+use crate::access::Caller;
+use crate::security::check_same_site;
+use crate::writes::{Batch, outside_grant};
+use crate::{AppState, Problem, ProblemKind, audit};
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import_values, export_values))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ImportQuery {
+    /// Check and count without writing anything.
+    #[serde(rename = "dryRun")]
+    #[param(rename = "dryRun")]
+    dry_run: Option<bool>,
+    /// `CREATE` (new values only), `UPDATE` (existing values only) or `CREATE_AND_UPDATE` (default).
+    #[serde(rename = "importStrategy")]
+    #[param(rename = "importStrategy")]
+    import_strategy: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportCount {
+    imported: u64,
+    updated: u64,
+    ignored: u64,
+    deleted: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Conflict {
+    /// The data value at fault, as `dataValues[index].field`.
+    object: String,
+    /// Why.
+    value: String,
+}
+
+/// DHIS2's import summary.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportSummary {
+    /// Always `ImportSummary`.
+    response_type: &'static str,
+    /// `SUCCESS`, `WARNING` (some values conflicted) or `ERROR` (none could be imported).
+    status: &'static str,
+    description: String,
+    import_count: ImportCount,
+    conflicts: Vec<Conflict>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strategy {
+    Create,
+    Update,
+    CreateAndUpdate,
+}
+
+/// Imports a DHIS2 data value set (`{dataSet, period, orgUnit, dataValues: [{dataElement, period, orgUnit,
+/// value, comment}]}`; a value's missing period or org unit comes from the set).
+#[utoipa::path(
+    post,
+    path = "/dhis2/dataValueSets",
+    tag = "dhis2",
+    params(ImportQuery),
+    request_body(content = Object, description = "A DHIS2 data value set"),
+    responses(
+        (status = 200, body = ImportSummary),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn import_values(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<ImportQuery>,
+    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ImportSummary>, Problem> {
+    let user = caller.writer()?.clone();
+    check_same_site(&caller, &headers)?;
+    let Json(set) = body?;
+    let strategy = match query
+        .import_strategy
+        .as_deref()
+        .unwrap_or("CREATE_AND_UPDATE")
+    {
+        "CREATE" => Strategy::Create,
+        "UPDATE" => Strategy::Update,
+        "CREATE_AND_UPDATE" | "NEW_AND_UPDATES" => Strategy::CreateAndUpdate,
+        other => {
+            return Err(Problem::invalid(
+                "importStrategy",
+                format!("`{other}` is not CREATE, UPDATE or CREATE_AND_UPDATE"),
+            ));
+        }
+    };
+    let dry_run = query.dry_run.unwrap_or(false);
+    let defaults = |key: &str| set.get(key).cloned().unwrap_or(Value::Null);
+    let values = set
+        .get("dataValues")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            Problem::invalid("dataValues", "a data value set needs a dataValues array")
+        })?;
+    // Each data value as the item our writes take; DHIS2's fields that carry no meaning here are dropped.
+    let items: Vec<Value> = values
+        .iter()
+        .map(|value| {
+            let field = |key: &str| value.get(key).cloned().unwrap_or(Value::Null);
+            let or_default = |key: &str| match field(key) {
+                Value::Null => defaults(key),
+                given => given,
+            };
+            json!({
+                "indicator": field("dataElement"),
+                "unit": or_default("orgUnit"),
+                "period": or_default("period"),
+                "value": field("value"),
+                "comment": field("comment"),
+            })
+        })
+        .collect();
+    let (prepared, errors) = Batch::OBSERVATIONS
+        .check(&state, &user.username, &items, true, &|fields| {
+            outside_grant(&state, &caller, fields)
+        })
+        .await?;
+    let dhis2_field = |field: &str| {
+        match field {
+            "indicator" => "dataElement",
+            "unit" => "orgUnit",
+            other => other,
+        }
+        .to_owned()
+    };
+    let conflicts: Vec<Conflict> = errors
+        .iter()
+        .map(|error| Conflict {
+            object: format!("dataValues[{}].{}", error.index, dhis2_field(&error.field)),
+            value: error.reason.clone(),
+        })
+        .collect();
+    let conflicted: HashSet<usize> = errors.iter().map(|error| error.index).collect();
+    let observations = prepared.into_observations();
+    let keys: Vec<_> = observations.iter().map(|o| o.key.clone()).collect();
+    let existing: HashSet<_> = state
+        .store()
+        .current_observations(&keys)
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    let (chosen, skipped): (Vec<_>, Vec<_>) =
+        observations.into_iter().partition(|o| match strategy {
+            Strategy::Create => !existing.contains(&o.key),
+            Strategy::Update => existing.contains(&o.key),
+            Strategy::CreateAndUpdate => true,
+        });
+    let ignored = (conflicted.len() + skipped.len()) as u64;
+    let count = if dry_run {
+        let created = chosen.iter().filter(|o| !existing.contains(&o.key)).count() as u64;
+        ImportCount {
+            imported: created,
+            updated: chosen.len() as u64 - created,
+            ignored,
+            deleted: 0,
+        }
+    } else {
+        let counts = state
+            .analytics
+            .write_observations(&chosen)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "checked values could not be written");
+                Problem::new(
+                    ProblemKind::Internal,
+                    "the values could not be written; see the log",
+                )
+            })?;
+        let detail = json!({"format": "dhis2", "created": counts.created, "updated": counts.updated, "ignored": ignored});
+        audit::record(
+            &state,
+            &user.username,
+            "observations.write",
+            "observations",
+            detail,
+        )
+        .await?;
+        ImportCount {
+            imported: counts.created,
+            // Unchanged values count as ignored, as in DHIS2.
+            updated: counts.updated,
+            ignored: ignored + counts.unchanged,
+            deleted: 0,
+        }
+    };
+    let status = match (
+        conflicts.is_empty(),
+        count.imported + count.updated > 0 || !chosen.is_empty(),
+    ) {
+        (true, _) => "SUCCESS",
+        (false, true) => "WARNING",
+        (false, false) => "ERROR",
+    };
+    Ok(Json(ImportSummary {
+        response_type: "ImportSummary",
+        status,
+        description: if dry_run {
+            "Dry run: nothing was written".to_owned()
+        } else {
+            "Import process completed".to_owned()
+        },
+        import_count: count,
+        conflicts,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ExportQuery {
+    /// A domain code: the data set.
+    #[serde(rename = "dataSet")]
+    #[param(rename = "dataSet")]
+    data_set: String,
+    /// A DHIS2 period id.
+    period: String,
+    /// A unit code.
+    #[serde(rename = "orgUnit")]
+    #[param(rename = "orgUnit")]
+    org_unit: String,
+    /// Include the units below `orgUnit`.
+    children: Option<bool>,
+}
+
+/// Exports the stored values of a data set (domain) for one period and org unit (and, with
+/// `children=true`, the units below it) as a DHIS2 data value set; drafts are not exported.
+#[utoipa::path(
+    get,
+    path = "/dhis2/dataValueSets",
+    tag = "dhis2",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "A DHIS2 data value set", body = Object),
+        (status = 400, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn export_values(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ExportQuery>,
+) -> Result<Json<Value>, Problem> {
+    let period = Period::parse(&query.period).map_err(|error| Problem::invalid("period", error))?;
+    let (indicators, units) = {
+        let engine = state.analytics.engine();
+        let indicators: Vec<String> = engine
+            .catalog()
+            .domain(&query.data_set)
+            .into_iter()
+            .map(|id| engine.catalog().get(id).code.clone())
+            .collect();
+        let root = engine
+            .unit_for(&query.org_unit, period)
+            .ok_or_else(|| Problem::not_found(format!("no org unit {}", query.org_unit)))?;
+        let mut units = vec![root];
+        if query.children.unwrap_or(false) {
+            let mut at = 0;
+            while at < units.len() {
+                units.extend(engine.units().children_for(units[at], period));
+                at += 1;
+            }
+        }
+        (indicators, units)
+    };
+    let mut data_values = Vec::new();
+    for indicator in &indicators {
+        let filter = ObservationFilter {
+            indicator: Some(indicator.clone()),
+            unit: None,
+            from: Some(period.end()),
+            to: Some(period.end()),
+        };
+        for observation in state.store().observations(&filter).await? {
+            if observation.key.period != period || observation.status == ObservationStatus::Draft {
+                continue;
+            }
+            let engine = state.analytics.engine();
+            let Some(unit) = engine.unit_for(&observation.key.unit, period) else {
+                continue;
+            };
+            let Some(id) = engine.catalog().id(indicator) else {
+                continue;
+            };
+            if !units.contains(&unit) || !caller.reads(engine.catalog().get(id), &engine, unit) {
+                continue;
+            }
+            data_values.push(json!({
+                "dataElement": observation.key.indicator,
+                "period": observation.key.period.to_string(),
+                "orgUnit": observation.key.unit,
+                "value": observation.value.to_string(),
+                "comment": observation.comment,
+                "storedBy": observation.author,
+                "lastUpdated": observation.recorded_at.to_string(),
+                "followup": false,
+            }));
+        }
+    }
+    Ok(Json(json!({
+        "dataSet": query.data_set,
+        "period": period.to_string(),
+        "orgUnit": query.org_unit,
+        "dataValues": data_values,
+    })))
+}
