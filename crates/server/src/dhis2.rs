@@ -6,8 +6,10 @@
 use std::collections::HashSet;
 
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -24,6 +26,97 @@ use crate::{AppState, Problem, ProblemKind, audit};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(import_values, export_values))
+}
+
+/// How a data value set is written: JSON, or DHIS2's CSV (a header row, then one row per value).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// DHIS2's CSV columns, in its order.
+const CSV_COLUMNS: [&str; 10] = [
+    "dataelement",
+    "period",
+    "orgunit",
+    "categoryoptioncombo",
+    "attributeoptioncombo",
+    "value",
+    "storedby",
+    "lastupdated",
+    "comment",
+    "followup",
+];
+
+/// The format a request names: by the path's suffix (`dataValueSets.csv`, `.json`), else by `header`
+/// (`Content-Type` for imports, `Accept` for exports); JSON by default.
+fn format_of(
+    file: &str,
+    headers: &HeaderMap,
+    header: axum::http::HeaderName,
+) -> Result<Format, Problem> {
+    match file {
+        "dataValueSets.json" => Ok(Format::Json),
+        "dataValueSets.csv" => Ok(Format::Csv),
+        "dataValueSets" => {
+            let named = headers
+                .get(header)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            Ok(if named.contains("csv") {
+                Format::Csv
+            } else {
+                Format::Json
+            })
+        }
+        other => Err(Problem::not_found(format!("no DHIS2 resource {other}"))),
+    }
+}
+
+/// A CSV data value set as the JSON form's `dataValues`, reading columns by their header names.
+fn csv_values(body: &[u8]) -> Result<Map<String, Value>, Problem> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|error| Problem::invalid("body", format!("not CSV: {error}")))?
+        .iter()
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    let field = |name: &str| header.iter().position(|h| h == name);
+    let (element, period, unit, value, comment) = (
+        field("dataelement"),
+        field("period"),
+        field("orgunit"),
+        field("value"),
+        field("comment"),
+    );
+    if element.is_none() || value.is_none() {
+        return Err(Problem::invalid(
+            "body",
+            "a DHIS2 CSV needs dataelement and value columns",
+        ));
+    }
+    let mut values = Vec::new();
+    for (row, record) in reader.records().enumerate() {
+        let record = record
+            .map_err(|error| Problem::invalid("body", format!("row {}: {error}", row + 2)))?;
+        let cell = |at: Option<usize>| {
+            at.and_then(|at| record.get(at))
+                .filter(|text| !text.is_empty())
+                .map_or(Value::Null, |text| Value::String(text.to_owned()))
+        };
+        values.push(json!({
+            "dataElement": cell(element),
+            "period": cell(period),
+            "orgUnit": cell(unit),
+            "value": cell(value),
+            "comment": cell(comment),
+        }));
+    }
+    let mut set = Map::new();
+    set.insert("dataValues".into(), Value::Array(values));
+    Ok(set)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -80,10 +173,13 @@ enum Strategy {
 /// value, comment}]}`; a value's missing period or org unit comes from the set).
 #[utoipa::path(
     post,
-    path = "/dhis2/dataValueSets",
+    path = "/dhis2/{file}",
     tag = "dhis2",
-    params(ImportQuery),
-    request_body(content = Object, description = "A DHIS2 data value set"),
+    params(
+        ("file" = String, Path, description = "`dataValueSets` (format by Content-Type), `dataValueSets.json` or `dataValueSets.csv`"),
+        ImportQuery
+    ),
+    request_body(content = Object, description = "A DHIS2 data value set, in JSON or DHIS2's CSV"),
     responses(
         (status = 200, body = ImportSummary),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -95,12 +191,18 @@ async fn import_values(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    Path(file): Path<String>,
     Query(query): Query<ImportQuery>,
-    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+    body: Bytes,
 ) -> Result<Json<ImportSummary>, Problem> {
+    let format = format_of(&file, &headers, header::CONTENT_TYPE)?;
     let user = caller.writer()?.clone();
     check_same_site(&caller, &headers)?;
-    let Json(set) = body?;
+    let set = match format {
+        Format::Csv => csv_values(&body)?,
+        Format::Json => serde_json::from_slice(&body)
+            .map_err(|error| Problem::invalid("body", format!("not a data value set: {error}")))?,
+    };
     let strategy = match query
         .import_strategy
         .as_deref()
@@ -258,19 +360,25 @@ pub(crate) struct ExportQuery {
 /// `children=true`, the units below it) as a DHIS2 data value set; drafts are not exported.
 #[utoipa::path(
     get,
-    path = "/dhis2/dataValueSets",
+    path = "/dhis2/{file}",
     tag = "dhis2",
-    params(ExportQuery),
+    params(
+        ("file" = String, Path, description = "`dataValueSets` (format by Accept), `dataValueSets.json` or `dataValueSets.csv`"),
+        ExportQuery
+    ),
     responses(
-        (status = 200, description = "A DHIS2 data value set", body = Object),
+        (status = 200, description = "A DHIS2 data value set, in JSON or DHIS2's CSV", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json")
     )
 )]
 async fn export_values(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
+    Path(file): Path<String>,
     Query(query): Query<ExportQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
+    let format = format_of(&file, &headers, header::ACCEPT)?;
     let period = Period::parse(&query.period).map_err(|error| Problem::invalid("period", error))?;
     let (indicators, units) = {
         let engine = state.analytics.engine();
@@ -327,10 +435,37 @@ async fn export_values(
             }));
         }
     }
+    if format == Format::Csv {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(CSV_COLUMNS);
+        for value in &data_values {
+            let text = |key: &str| value[key].as_str().unwrap_or_default().to_owned();
+            let row = [
+                text("dataElement"),
+                text("period"),
+                text("orgUnit"),
+                String::new(),
+                String::new(),
+                text("value"),
+                text("storedBy"),
+                text("lastUpdated"),
+                text("comment"),
+                "false".to_owned(),
+            ];
+            let _ = writer.write_record(&row);
+        }
+        let body = writer.into_inner().unwrap_or_default();
+        return Ok((
+            [(header::CONTENT_TYPE, "application/csv; charset=utf-8")],
+            body,
+        )
+            .into_response());
+    }
     Ok(Json(json!({
         "dataSet": query.data_set,
         "period": period.to_string(),
         "orgUnit": query.org_unit,
         "dataValues": data_values,
-    })))
+    }))
+    .into_response())
 }

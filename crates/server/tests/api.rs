@@ -49,6 +49,35 @@ async fn request(
     request_with(address, method, path, cookie, body, &[]).await
 }
 
+/// A request with a body that is not JSON.
+async fn request_text(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    content_type: &str,
+    body: &str,
+) -> Response {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nCookie: {cookie}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    Response {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        content_type: String::new(),
+        set_cookie: None,
+        headers: Vec::new(),
+        body: serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())),
+    }
+}
+
 /// [`request`] with more headers.
 async fn request_with(
     address: std::net::SocketAddr,
@@ -1295,6 +1324,87 @@ async fn check_dhis2(server: std::net::SocketAddr, owner: &str, admin: &str) {
             .unwrap()
             .is_empty(),
         "internal values stay internal"
+    );
+
+    // The same in DHIS2's CSV, by suffix or by Content-Type and Accept.
+    let csv = "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nSEC.CRIME_CASES,202603,22918,,,9\nSEC.CRIME_CASES,202603,22924,,,x\n";
+    let by_suffix = request_text(
+        server,
+        "POST",
+        "/api/v1/dhis2/dataValueSets.csv",
+        owner,
+        "text/plain",
+        csv,
+    )
+    .await;
+    assert_eq!(
+        by_suffix.body["importCount"]["imported"], 1,
+        "{}",
+        by_suffix.body
+    );
+    assert_eq!(
+        by_suffix.body["conflicts"][0]["object"],
+        "dataValues[1].value"
+    );
+    let by_type = request_text(
+        server,
+        "POST",
+        "/api/v1/dhis2/dataValueSets",
+        owner,
+        "application/csv",
+        csv,
+    )
+    .await;
+    assert_eq!(
+        by_type.body["importCount"]["ignored"], 2,
+        "{}",
+        by_type.body
+    );
+    let march = "/api/v1/values?indicator=SEC.CRIME_CASES&unit=22918&period=202603";
+    assert_eq!(
+        request(server, "GET", march, Some(admin), None).await.body["value"],
+        9.0
+    );
+    let exported = request(
+        server,
+        "GET",
+        "/api/v1/dhis2/dataValueSets.csv?dataSet=SEC&period=202603&orgUnit=68&children=true",
+        Some(admin),
+        None,
+    )
+    .await;
+    let text = exported.body.as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("SEC.CRIME_CASES,202603,22918,,,9,"), "{text}");
+    let accept = request_with(
+        server,
+        "GET",
+        "/api/v1/dhis2/dataValueSets?dataSet=SEC&period=202603&orgUnit=22918",
+        Some(admin),
+        None,
+        &[("Accept", "application/csv")],
+    )
+    .await;
+    assert!(
+        accept
+            .body
+            .as_str()
+            .unwrap()
+            .contains("SEC.CRIME_CASES,202603,22918")
+    );
+    assert_eq!(
+        get(
+            server,
+            "/api/v1/dhis2/somethingElse?dataSet=SEC&period=202603&orgUnit=68"
+        )
+        .await
+        .status,
+        404
     );
 }
 
