@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use vantage_ingest::dhis2::Dhis2Format;
 use vantage_ingest::{ImportError, ImportKind, ImportOptions};
 use vantage_live::Analytics;
 use vantage_model::access::{Role, User};
@@ -112,7 +113,15 @@ pub async fn import(
     accept_valid: bool,
     rejected: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let kind = ImportKind::parse(kind).map_err(anyhow::Error::msg)?;
+    // A DHIS2 data value set is values in DHIS2's JSON or CSV, told apart by the file's extension.
+    let dhis2 = (kind == "dhis2").then(|| match file.extension().and_then(|e| e.to_str()) {
+        Some(extension) if extension.eq_ignore_ascii_case("csv") => Dhis2Format::Csv,
+        _ => Dhis2Format::Json,
+    });
+    let kind = match dhis2 {
+        Some(_) => ImportKind::Observations,
+        None => ImportKind::parse(kind).map_err(anyhow::Error::msg)?,
+    };
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let store = open_store(&settings.database_url, true).await?;
     let options = ImportOptions {
@@ -125,7 +134,11 @@ pub async fn import(
         ),
         now: jiff::Timestamp::now(),
     };
-    let outcome = match vantage_ingest::import_csv(&store, kind, &bytes, &options).await {
+    let imported = match dhis2 {
+        Some(format) => vantage_ingest::import_dhis2(&store, &bytes, format, &options).await,
+        None => vantage_ingest::import_csv(&store, kind, &bytes, &options).await,
+    };
+    let outcome = match imported {
         Ok(outcome) => outcome,
         Err(ImportError::Refused(rejected)) => {
             eprint!("{rejected}");

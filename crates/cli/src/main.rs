@@ -66,10 +66,11 @@ enum Command {
         #[command(flatten)]
         listen: Listen,
     },
-    /// Import a CSV file: domains, agencies, units, lineage, catalog, targets or observations.
+    /// Import a CSV file (domains, agencies, units, lineage, catalog, targets or observations), or a DHIS2
+    /// data value set (`dhis2`: JSON, or DHIS2's CSV when the file ends in .csv).
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["domains", "agencies", "units", "lineage", "catalog", "targets", "observations"])]
+        #[arg(value_parser = ["domains", "agencies", "units", "lineage", "catalog", "targets", "observations", "dhis2"])]
         kind: String,
         file: PathBuf,
         /// Apply the valid rows of a file with bad ones; the bad ones are written, with their reasons, to

@@ -187,6 +187,43 @@ fn add_user(db: &Database, args: &[&str], password: &str) -> Output {
 }
 
 #[test]
+fn dhis2_data_value_sets_import() {
+    let db = database();
+    load_reference(&db);
+    let directory = tempfile::tempdir().unwrap();
+    let json = directory.path().join("set.json");
+    std::fs::write(
+        &json,
+        r#"{"dataSet": "BUD", "period": "202609", "orgUnit": "22918", "dataValues": [
+            {"dataElement": "BUD.REVENUE_TOTAL", "value": "12.5"},
+            {"dataElement": "BUD.REVENUE_TOTAL", "orgUnit": "99999", "value": "1"}
+        ]}"#,
+    )
+    .unwrap();
+    let refused = import(&db, "dhis2", &json, &[]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("99999"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let accepted = import(&db, "dhis2", &json, &["--accept-valid"]);
+    assert!(
+        text(&accepted.stdout).contains("1 created"),
+        "{}",
+        text(&accepted.stderr)
+    );
+    let csv = directory.path().join("set.csv");
+    std::fs::write(&csv, "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nBUD.REVENUE_TOTAL,202609,22918,,,13\n").unwrap();
+    let updated = import(&db, "dhis2", &csv, &[]);
+    assert!(
+        text(&updated.stdout).contains("0 created, 1 updated"),
+        "{}",
+        text(&updated.stderr)
+    );
+}
+
+#[test]
 fn tokens_are_issued_and_audited() {
     let db = database();
     load_reference(&db);

@@ -3,6 +3,7 @@
 //! bad rows is refused as a whole unless the caller accepts the valid rows; either way every bad row comes
 //! back with its row number, column and reason.
 
+pub mod dhis2;
 mod kinds;
 mod sheet;
 
@@ -103,6 +104,30 @@ pub async fn import_csv(
 ) -> Result<ImportOutcome, ImportError> {
     let sheet = Sheet::read(bytes, kind.required_columns())?;
     let prepared = prepare(store, kind, sheet, options).await?;
+    let counts = prepared.batch.apply(store).await?;
+    Ok(ImportOutcome {
+        counts,
+        rejected: prepared.rejected,
+    })
+}
+
+/// Imports a DHIS2 data value set as values, like an observations file: refused whole when a value is bad,
+/// unless the caller accepts the valid ones.
+pub async fn import_dhis2(
+    store: &Store,
+    bytes: &[u8],
+    format: dhis2::Dhis2Format,
+    options: &ImportOptions,
+) -> Result<ImportOutcome, ImportError> {
+    let rows = dhis2::data_value_rows(bytes, format)?;
+    let header = dhis2::VALUE_COLUMNS.map(str::to_owned).to_vec();
+    let prepared = prepare(
+        store,
+        ImportKind::Observations,
+        Sheet::from_records(header, rows),
+        options,
+    )
+    .await?;
     let counts = prepared.batch.apply(store).await?;
     Ok(ImportOutcome {
         counts,

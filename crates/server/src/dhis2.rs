@@ -11,10 +11,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vantage_ingest::dhis2::{CSV_COLUMNS, Dhis2Format, data_value_rows};
 use vantage_model::period::Period;
 use vantage_model::record::ObservationStatus;
 use vantage_store::ObservationFilter;
@@ -28,95 +29,29 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(import_values, export_values))
 }
 
-/// How a data value set is written: JSON, or DHIS2's CSV (a header row, then one row per value).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Json,
-    Csv,
-}
-
-/// DHIS2's CSV columns, in its order.
-const CSV_COLUMNS: [&str; 10] = [
-    "dataelement",
-    "period",
-    "orgunit",
-    "categoryoptioncombo",
-    "attributeoptioncombo",
-    "value",
-    "storedby",
-    "lastupdated",
-    "comment",
-    "followup",
-];
-
 /// The format a request names: by the path's suffix (`dataValueSets.csv`, `.json`), else by `header`
 /// (`Content-Type` for imports, `Accept` for exports); JSON by default.
 fn format_of(
     file: &str,
     headers: &HeaderMap,
     header: axum::http::HeaderName,
-) -> Result<Format, Problem> {
+) -> Result<Dhis2Format, Problem> {
     match file {
-        "dataValueSets.json" => Ok(Format::Json),
-        "dataValueSets.csv" => Ok(Format::Csv),
+        "dataValueSets.json" => Ok(Dhis2Format::Json),
+        "dataValueSets.csv" => Ok(Dhis2Format::Csv),
         "dataValueSets" => {
             let named = headers
                 .get(header)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             Ok(if named.contains("csv") {
-                Format::Csv
+                Dhis2Format::Csv
             } else {
-                Format::Json
+                Dhis2Format::Json
             })
         }
         other => Err(Problem::not_found(format!("no DHIS2 resource {other}"))),
     }
-}
-
-/// A CSV data value set as the JSON form's `dataValues`, reading columns by their header names.
-fn csv_values(body: &[u8]) -> Result<Map<String, Value>, Problem> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|error| Problem::invalid("body", format!("not CSV: {error}")))?
-        .iter()
-        .map(|name| name.trim().to_ascii_lowercase())
-        .collect();
-    let field = |name: &str| header.iter().position(|h| h == name);
-    let (element, period, unit, value, comment) = (
-        field("dataelement"),
-        field("period"),
-        field("orgunit"),
-        field("value"),
-        field("comment"),
-    );
-    if element.is_none() || value.is_none() {
-        return Err(Problem::invalid(
-            "body",
-            "a DHIS2 CSV needs dataelement and value columns",
-        ));
-    }
-    let mut values = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let record = record
-            .map_err(|error| Problem::invalid("body", format!("row {}: {error}", row + 2)))?;
-        let cell = |at: Option<usize>| {
-            at.and_then(|at| record.get(at))
-                .filter(|text| !text.is_empty())
-                .map_or(Value::Null, |text| Value::String(text.to_owned()))
-        };
-        values.push(json!({
-            "dataElement": cell(element),
-            "period": cell(period),
-            "orgUnit": cell(unit),
-            "value": cell(value),
-            "comment": cell(comment),
-        }));
-    }
-    let mut set = Map::new();
-    set.insert("dataValues".into(), Value::Array(values));
-    Ok(set)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -198,11 +133,6 @@ async fn import_values(
     let format = format_of(&file, &headers, header::CONTENT_TYPE)?;
     let user = caller.writer()?.clone();
     check_same_site(&caller, &headers)?;
-    let set = match format {
-        Format::Csv => csv_values(&body)?,
-        Format::Json => serde_json::from_slice(&body)
-            .map_err(|error| Problem::invalid("body", format!("not a data value set: {error}")))?,
-    };
     let strategy = match query
         .import_strategy
         .as_deref()
@@ -219,33 +149,9 @@ async fn import_values(
         }
     };
     let dry_run = query.dry_run.unwrap_or(false);
-    let defaults = |key: &str| set.get(key).cloned().unwrap_or(Value::Null);
-    let values = set
-        .get("dataValues")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            Problem::invalid("dataValues", "a data value set needs a dataValues array")
-        })?;
-    // Each data value as the item our writes take; DHIS2's fields that carry no meaning here are dropped.
-    let items: Vec<Value> = values
-        .iter()
-        .map(|value| {
-            let field = |key: &str| value.get(key).cloned().unwrap_or(Value::Null);
-            let or_default = |key: &str| match field(key) {
-                Value::Null => defaults(key),
-                given => given,
-            };
-            json!({
-                "indicator": field("dataElement"),
-                "unit": or_default("orgUnit"),
-                "period": or_default("period"),
-                "value": field("value"),
-                "comment": field("comment"),
-            })
-        })
-        .collect();
+    let rows = data_value_rows(&body, format).map_err(|error| Problem::invalid("body", error))?;
     let (prepared, errors) = Batch::OBSERVATIONS
-        .check(&state, &user.username, &items, true, &|fields| {
+        .check_rows(&state, &user.username, rows, Vec::new(), true, &|fields| {
             outside_grant(&state, &caller, fields)
         })
         .await?;
@@ -435,7 +341,7 @@ async fn export_values(
             }));
         }
     }
-    if format == Format::Csv {
+    if format == Dhis2Format::Csv {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let _ = writer.write_record(CSV_COLUMNS);
         for value in &data_values {

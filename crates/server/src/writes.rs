@@ -110,7 +110,7 @@ async fn write_targets(
 }
 
 /// The fields of a value, in the order the checks report them.
-const OBSERVATION_FIELDS: [&str; 5] = ["indicator", "unit", "period", "value", "comment"];
+const OBSERVATION_FIELDS: [&str; 5] = vantage_ingest::dhis2::VALUE_COLUMNS;
 /// The fields of a target.
 const TARGET_FIELDS: [&str; 7] = [
     "indicator",
@@ -337,9 +337,26 @@ impl Batch {
         for (index, item) in items.iter().enumerate() {
             let (fields, mut faults) = self.item_fields(index, item);
             errors.append(&mut faults);
-            let Some(fields) = fields else {
-                continue;
-            };
+            if let Some(fields) = fields {
+                rows.push((index, fields));
+            }
+        }
+        self.check_rows(state, author, rows, errors, accept_valid, refusal)
+            .await
+    }
+
+    /// [`Batch::check`] for items already read as rows of the batch's fields, with the faults found so far.
+    pub(crate) async fn check_rows(
+        &self,
+        state: &AppState,
+        author: &str,
+        items: Vec<(usize, Vec<String>)>,
+        mut errors: Vec<ItemError>,
+        accept_valid: bool,
+        refusal: &(dyn Fn(&[String]) -> Option<&'static str> + Sync),
+    ) -> Result<(vantage_ingest::Prepared, Vec<ItemError>), Problem> {
+        let mut rows = Vec::new();
+        for (index, fields) in items {
             match refusal(&fields) {
                 Some(field) => errors.push(ItemError {
                     index,
