@@ -23,7 +23,7 @@ use vantage_store::ObservationFilter;
 use crate::access::Caller;
 use crate::security::check_same_site;
 use crate::writes::{Batch, outside_grant};
-use crate::{AppState, Problem, ProblemKind, audit};
+use crate::{AppState, Problem, audit};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(import_values, export_values))
@@ -196,17 +196,7 @@ async fn import_values(
             deleted: 0,
         }
     } else {
-        let counts = state
-            .analytics
-            .write_observations(&chosen)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "checked values could not be written");
-                Problem::new(
-                    ProblemKind::Internal,
-                    "the values could not be written; see the log",
-                )
-            })?;
+        let counts = state.analytics.write_observations(&chosen).await?;
         let detail = json!({"format": "dhis2", "created": counts.created, "updated": counts.updated, "ignored": ignored});
         audit::record(
             &state,

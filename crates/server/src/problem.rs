@@ -125,6 +125,23 @@ impl From<axum::extract::rejection::JsonRejection> for Problem {
     }
 }
 
+impl From<vantage_live::LiveError> for Problem {
+    /// Writes reach the live path only after their checks passed, so a failure there is the server's: the
+    /// storage's own kind when storage failed, otherwise internal, with the details in the log.
+    fn from(error: vantage_live::LiveError) -> Problem {
+        match error {
+            vantage_live::LiveError::Store(error) => error.into(),
+            other => {
+                tracing::error!(error = %other, "checked data could not be written");
+                Problem::new(
+                    ProblemKind::Internal,
+                    "the data could not be written; see the log",
+                )
+            }
+        }
+    }
+}
+
 impl From<StoreError> for Problem {
     /// The details stay in the log: callers learn what kind of failure it was, not the database's words.
     fn from(error: StoreError) -> Problem {

@@ -86,14 +86,7 @@ async fn write_targets(
     let counts = state
         .analytics
         .write_targets(&prepared.into_targets())
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "checked targets could not be written");
-            Problem::new(
-                ProblemKind::Internal,
-                "the targets could not be written; see the log",
-            )
-        })?;
+        .await?;
     let detail = serde_json::json!({
         "created": counts.created,
         "updated": counts.updated,
@@ -277,14 +270,7 @@ async fn write(
     let counts = state
         .analytics
         .write_observations(&prepared.into_observations())
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "checked values could not be written");
-            Problem::new(
-                ProblemKind::Internal,
-                "the values could not be written; see the log",
-            )
-        })?;
+        .await?;
     Ok(WriteSummary {
         created: counts.created,
         updated: counts.updated,
@@ -627,17 +613,7 @@ async fn change_status(
     if !errors.is_empty() && !accept_valid {
         return Err(refused(errors));
     }
-    state
-        .analytics
-        .write_observations(&changed)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "status changes could not be written");
-            Problem::new(
-                ProblemKind::Internal,
-                "the changes could not be written; see the log",
-            )
-        })?;
+    state.analytics.write_observations(&changed).await?;
     let detail =
         serde_json::json!({"action": change.action, "changed": changed.len(), "reason": reason});
     audit::record(
