@@ -101,7 +101,15 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         redact(&settings.database_url)
     );
     std::io::stdout().flush().ok();
-    let state = vantage_server::AppState::new(Arc::new(analytics), settings.time_zone.clone());
+    let web_files = settings.web_dir.clone().map_or(
+        vantage_server::WebFiles::Embedded,
+        vantage_server::WebFiles::Folder,
+    );
+    let state = vantage_server::AppState::new(Arc::new(analytics), settings.time_zone.clone())
+        .with_site(vantage_server::Site {
+            basemap_style: settings.basemap_style.clone(),
+        })
+        .with_web_files(web_files);
     vantage_server::serve(listener, state).await?;
     Ok(())
 }

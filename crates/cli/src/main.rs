@@ -18,7 +18,8 @@ use crate::settings::{FileSettings, Given, Settings};
     about = "Vantage, an open Intelligent Operations Center"
 )]
 struct Cli {
-    /// Config file (TOML) with database_url, listen and time_zone; the environment and flags override it.
+    /// Config file (TOML) with database_url, listen, time_zone, web_dir and basemap_style; the environment
+    /// and flags override it.
     #[arg(long, global = true, env = "VANTAGE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Time zone of the deployment, for "today" and reporting periods.
@@ -40,6 +41,10 @@ struct Listen {
     /// Address and port to serve on (default 127.0.0.1:8080).
     #[arg(long, env = "VANTAGE_LISTEN", value_name = "ADDR:PORT")]
     listen: Option<String>,
+    /// Serve the web app from this build folder (e.g. web/dist) instead of the copy built into the binary;
+    /// for developing the app.
+    #[arg(long, env = "VANTAGE_WEB_DIR", value_name = "DIR")]
+    web_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -183,14 +188,16 @@ fn settings(
     cli_config: Option<&PathBuf>,
     time_zone: Option<String>,
     database_url: Option<String>,
-    listen: Option<String>,
+    listen: Option<Listen>,
 ) -> anyhow::Result<Settings> {
     let file = FileSettings::load(cli_config.map(PathBuf::as_path))?;
+    let (listen, web_dir) = listen.map_or((None, None), |given| (given.listen, given.web_dir));
     Settings::resolve(
         Given {
             database_url,
             listen,
             time_zone,
+            web_dir,
         },
         file,
     )
@@ -235,11 +242,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             daily_since,
             listen,
         } => {
-            let settings = settings(config, cli.time_zone, None, listen.listen)?;
+            let settings = settings(config, cli.time_zone, None, Some(listen))?;
             demo::run(&data_dir, demo::History { since, daily_since }, &settings).await
         }
         Command::Serve { database, listen } => {
-            let settings = settings(config, cli.time_zone, database.database_url, listen.listen)?;
+            let settings = settings(config, cli.time_zone, database.database_url, Some(listen))?;
             commands::serve(&settings).await
         }
         Command::Import {

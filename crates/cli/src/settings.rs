@@ -2,7 +2,7 @@
 //! Clap already gives flags precedence over the environment; this module adds the file and the defaults.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use jiff::tz::TimeZone;
@@ -20,6 +20,9 @@ pub struct FileSettings {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub time_zone: Option<String>,
+    pub web_dir: Option<PathBuf>,
+    /// A MapLibre style URL drawn under the maps.
+    pub basemap_style: Option<String>,
 }
 
 impl FileSettings {
@@ -40,6 +43,7 @@ pub struct Given {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub time_zone: Option<String>,
+    pub web_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +51,9 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub time_zone: TimeZone,
+    /// Serve the web app from here instead of the embedded copy.
+    pub web_dir: Option<PathBuf>,
+    pub basemap_style: Option<String>,
 }
 
 impl Settings {
@@ -69,10 +76,21 @@ impl Settings {
         let time_zone = TimeZone::get(&time_zone_name).with_context(|| {
             format!("`{time_zone_name}` is not a known time zone (e.g. Asia/Ho_Chi_Minh)")
         })?;
+        let web_dir = given.web_dir.or(file.web_dir);
+        if let Some(dir) = &web_dir
+            && !dir.join("index.html").is_file()
+        {
+            bail!(
+                "web folder {} holds no index.html (build it with ./scripts/web)",
+                dir.display()
+            );
+        }
         Ok(Settings {
             database_url,
             listen,
             time_zone,
+            web_dir,
+            basemap_style: file.basemap_style,
         })
     }
 
@@ -89,7 +107,7 @@ mod tests {
         FileSettings {
             database_url: database_url.map(Into::into),
             listen: listen.map(Into::into),
-            time_zone: None,
+            ..FileSettings::default()
         }
     }
 

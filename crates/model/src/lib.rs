@@ -5,7 +5,8 @@ mod vocabulary;
 
 pub mod access;
 pub mod agency;
-#[cfg(feature = "fixtures")]
+pub mod dashboard;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod formula;
 pub mod indicator;

@@ -94,47 +94,41 @@ impl Caller {
     /// The user who may write values at all (admins and data owners, not through a read-only token), or
     /// why not.
     pub(crate) fn writer(&self) -> Result<&User, Problem> {
-        match self {
-            Caller::Anonymous => Err(Problem::new(
-                ProblemKind::Unauthorized,
-                "sign in to write values",
-            )),
-            Caller::Token { writes: false, .. } => Err(Problem::new(
-                ProblemKind::Forbidden,
-                "this token only reads",
-            )),
-            Caller::User(user) | Caller::Token { user, .. }
-                if matches!(user.role, Role::Admin | Role::DataOwner) =>
-            {
-                Ok(user)
-            }
-            Caller::User(user) | Caller::Token { user, .. } => Err(Problem::new(
-                ProblemKind::Forbidden,
-                format!("a {} does not write values", user.role),
-            )),
-        }
+        self.acting(&[Role::Admin, Role::DataOwner], "write values")
     }
 
     /// The user who may approve values or return them for correction (admins and leaders, not through a
     /// read-only token), or why not.
     pub(crate) fn reviewer(&self) -> Result<&User, Problem> {
+        self.acting(&[Role::Admin, Role::Leader], "review values")
+    }
+
+    /// The user who may arrange dashboards (admins, leaders and operators, not through a read-only
+    /// token), or why not.
+    pub(crate) fn curator(&self) -> Result<&User, Problem> {
+        self.acting(
+            &[Role::Admin, Role::Leader, Role::Operator],
+            "arrange dashboards",
+        )
+    }
+
+    /// The user, if one of `roles` and not acting through a read-only token, may `action`.
+    fn acting(&self, roles: &[Role], action: &str) -> Result<&User, Problem> {
         match self {
             Caller::Anonymous => Err(Problem::new(
                 ProblemKind::Unauthorized,
-                "sign in to review values",
+                format!("sign in to {action}"),
             )),
             Caller::Token { writes: false, .. } => Err(Problem::new(
                 ProblemKind::Forbidden,
                 "this token only reads",
             )),
-            Caller::User(user) | Caller::Token { user, .. }
-                if matches!(user.role, Role::Admin | Role::Leader) =>
-            {
+            Caller::User(user) | Caller::Token { user, .. } if roles.contains(&user.role) => {
                 Ok(user)
             }
             Caller::User(user) | Caller::Token { user, .. } => Err(Problem::new(
                 ProblemKind::Forbidden,
-                format!("a {} does not review values", user.role),
+                format!("a {} does not {action}", user.role),
             )),
         }
     }

@@ -157,7 +157,11 @@ struct Cell {
 }
 
 /// An indicator the caller may read, or a 404 that does not say whether it exists.
-fn readable(engine: &Engine, caller: &Caller, code: &str) -> Result<IndicatorId, Problem> {
+pub(crate) fn readable(
+    engine: &Engine,
+    caller: &Caller,
+    code: &str,
+) -> Result<IndicatorId, Problem> {
     engine
         .catalog()
         .id(code)
@@ -166,7 +170,7 @@ fn readable(engine: &Engine, caller: &Caller, code: &str) -> Result<IndicatorId,
 }
 
 /// The unit if the caller may read the indicator on it; otherwise a 404 like an unknown indicator's.
-fn readable_on(
+pub(crate) fn readable_on(
     engine: &Engine,
     caller: &Caller,
     indicator: IndicatorId,
@@ -198,12 +202,12 @@ fn visible(engine: &Engine, caller: &Caller, items: Vec<Figures>) -> Vec<Figures
         .collect()
 }
 
-fn parse_period(text: &str) -> Result<Period, Problem> {
+pub(crate) fn parse_period(text: &str) -> Result<Period, Problem> {
     Period::parse(text).map_err(|error| Problem::invalid("period", error))
 }
 
 /// Today's unit of that code, or the one it named at the end of `period`; the province without a code.
-fn resolve_unit(
+pub(crate) fn resolve_unit(
     state: &AppState,
     engine: &Engine,
     code: Option<&str>,

@@ -5,7 +5,9 @@ mod analytics;
 mod audit;
 pub mod auth;
 mod catalog;
+mod dashboards;
 mod dhis2;
+mod history;
 mod limits;
 mod problem;
 mod security;
@@ -15,6 +17,7 @@ mod system;
 mod tokens;
 mod units;
 pub mod users;
+mod web;
 mod writes;
 
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use vantage_live::Analytics;
 use vantage_store::Store;
 
 pub use crate::problem::{ItemError, Problem, ProblemKind};
+pub use crate::web::WebFiles;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -39,6 +43,16 @@ pub struct AppState {
     pub time_zone: TimeZone,
     stream: Arc<stream::StreamHub>,
     sign_in_guard: Arc<limits::SignInGuard>,
+    site: Arc<Site>,
+    web: Arc<WebFiles>,
+    content_security_policy: Arc<axum::http::HeaderValue>,
+}
+
+/// How this deployment presents itself to the web app.
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    /// A MapLibre style URL for a basemap under the maps; without one, maps show the units alone.
+    pub basemap_style: Option<String>,
 }
 
 impl AppState {
@@ -50,7 +64,25 @@ impl AppState {
             sign_in_guard: Arc::default(),
             analytics,
             time_zone,
+            site: Arc::default(),
+            web: Arc::default(),
+            content_security_policy: Arc::new(security::content_security_policy(None)),
         }
+    }
+
+    /// The same state presenting `site`.
+    pub fn with_site(mut self, site: Site) -> AppState {
+        self.content_security_policy = Arc::new(security::content_security_policy(
+            site.basemap_style.as_deref(),
+        ));
+        self.site = Arc::new(site);
+        self
+    }
+
+    /// The same state serving the web app from `web`.
+    pub fn with_web_files(mut self, web: WebFiles) -> AppState {
+        self.web = Arc::new(web);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -78,7 +110,8 @@ impl AppState {
         (name = "audit", description = "The append-only, hash-chained audit log"),
         (name = "tokens", description = "API tokens for machines"),
         (name = "users", description = "Users and their grants"),
-        (name = "dhis2", description = "DHIS2 dataValueSets in JSON"),
+        (name = "dhis2", description = "DHIS2 dataValueSets in JSON and CSV"),
+        (name = "dashboards", description = "The overview and the domains' dashboards as operators arranged them"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -97,13 +130,15 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(users::routes())
-        .merge(dhis2::routes());
+        .merge(dhis2::routes())
+        .merge(dashboards::routes())
+        .merge(history::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)
 }
 
-/// The whole application: the API, `/api/v1/openapi.json`, and the start page.
+/// The whole application: the API, `/api/v1/openapi.json`, and the web app.
 pub fn app(state: AppState) -> Router {
     let (router, document) = api();
     let document = Arc::new(document);
@@ -115,9 +150,12 @@ pub fn app(state: AppState) -> Router {
                 async move { axum::Json(document.as_ref().clone()) }
             }),
         )
-        .route("/", axum::routing::get(system::start_page))
+        .fallback_service(axum::routing::get(web::serve).with_state(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(security::BODY_LIMIT))
-        .layer(axum::middleware::from_fn(security::protect))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::protect,
+        ))
         .with_state(state)
 }
 

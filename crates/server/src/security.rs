@@ -1,15 +1,12 @@
 //! What every response carries and every request is held to: a strict Content-Security-Policy and the
 //! usual protective headers, a time limit, and (set on the router) a body size limit.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
 use crate::{Problem, ProblemKind};
 
@@ -18,34 +15,37 @@ pub(crate) const BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// How long a request may take before it is answered with 503.
 const TIME_LIMIT: Duration = Duration::from_secs(30);
 
-/// Only this origin's scripts, styles, images and connections; the start page's inline blocks are allowed
-/// by their hashes, nothing else inline.
-fn content_security_policy() -> &'static str {
-    static POLICY: OnceLock<String> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        let page = include_str!("../assets/index.html");
-        let hashes = |tag: &str| -> String {
-            let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-            page.split(&open)
-                .skip(1)
-                .filter_map(|rest| rest.split_once(&close).map(|(inline, _)| inline))
-                .map(|inline| {
-                    let digest = Sha256::digest(inline.as_bytes());
-                    format!(
-                        " 'sha256-{}'",
-                        base64::engine::general_purpose::STANDARD.encode(digest)
-                    )
-                })
-                .collect()
-        };
-        format!(
-            "default-src 'none'; script-src 'self'{}; style-src 'self'{}; img-src 'self' data: blob:; \
-             font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
-             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            hashes("script"),
-            hashes("style")
-        )
-    })
+/// Only this origin's scripts (nothing inline, no eval), images, fonts and connections. Inline styles are
+/// allowed because the chart and map libraries position their elements with them; workers may start from
+/// `blob:` URLs, as MapLibre's do. A configured basemap adds its origin for tiles, glyphs and sprites.
+pub(crate) fn content_security_policy(basemap_style: Option<&str>) -> HeaderValue {
+    let basemap = basemap_style
+        .and_then(origin_of)
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:{basemap}; font-src 'self'; connect-src 'self'{basemap}; \
+         manifest-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+}
+
+/// `scheme://authority` of an absolute http(s) URL.
+fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let safe = !authority.is_empty()
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    safe.then(|| &url[..scheme.len() + 3 + authority_end])
 }
 
 const FIXED: [(HeaderName, &str); 6] = [
@@ -67,7 +67,11 @@ const FIXED: [(HeaderName, &str); 6] = [
 ];
 
 /// Applies the time limit and adds the headers.
-pub(crate) async fn protect(request: Request, next: Next) -> Response {
+pub(crate) async fn protect(
+    State(state): State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let mut response = match tokio::time::timeout(TIME_LIMIT, next.run(request)).await {
         Ok(response) => response,
@@ -81,9 +85,10 @@ pub(crate) async fn protect(request: Request, next: Next) -> Response {
     for (name, value) in FIXED {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    if let Ok(policy) = HeaderValue::from_str(content_security_policy()) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        state.content_security_policy.as_ref().clone(),
+    );
     if api && !headers.contains_key(header::CACHE_CONTROL) {
         // Answers depend on who asks: no shared cache may keep them.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -120,4 +125,36 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let site_matches =
         value("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));
     origin_matches && site_matches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_basemap_adds_only_its_origin() {
+        assert_eq!(
+            origin_of("https://tiles.example.org:8443/styles/a.json?key=1"),
+            Some("https://tiles.example.org:8443")
+        );
+        assert_eq!(
+            origin_of("http://10.0.0.5/style.json"),
+            Some("http://10.0.0.5")
+        );
+        for refused in [
+            "/local/style.json",
+            "ftp://x.org/a",
+            "https://",
+            "https://a b/",
+            "https://x.org;script-src *",
+        ] {
+            assert_eq!(origin_of(refused), None, "{refused}");
+        }
+        let policy = content_security_policy(Some("https://tiles.example.org/style.json"));
+        let policy = policy.to_str().unwrap();
+        assert!(policy.contains("img-src 'self' data: blob: https://tiles.example.org;"));
+        assert!(policy.contains("script-src 'self';"));
+        let without = content_security_policy(None);
+        assert!(without.to_str().unwrap().contains("connect-src 'self';"));
+    }
 }

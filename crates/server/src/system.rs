@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Html;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,6 +13,24 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(ready))
+        .routes(routes!(site))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SiteView {
+    /// A MapLibre style URL to draw under the maps; null when maps show the units alone.
+    basemap_style: Option<String>,
+    /// The civil time zone periods and "today" are reckoned in (IANA name).
+    time_zone: Option<String>,
+}
+
+/// How this deployment presents itself: what the web app needs before anyone signs in.
+#[utoipa::path(get, path = "/site", tag = "system", responses((status = 200, body = SiteView)))]
+async fn site(State(state): State<AppState>) -> Json<SiteView> {
+    Json(SiteView {
+        basemap_style: state.site.basemap_style.clone(),
+        time_zone: state.time_zone.iana_name().map(str::to_owned),
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -68,9 +85,4 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Problem
         values_skipped: load.skipped,
         load_seconds: load.seconds,
     }))
-}
-
-/// The start page until the web app replaces it: what this server holds and where its API is.
-pub(crate) async fn start_page() -> Html<&'static str> {
-    Html(include_str!("../assets/index.html"))
 }

@@ -428,7 +428,7 @@ fn item_error(error: vantage_ingest::RowError) -> ItemError {
     }
 }
 
-fn refused(errors: Vec<ItemError>) -> Problem {
+pub(crate) fn refused(errors: Vec<ItemError>) -> Problem {
     let mut problem = Problem::new(
         ProblemKind::InvalidItems,
         format!("{} bad item(s); nothing was written", errors.len()),

@@ -11,7 +11,7 @@ use vantage_live::Analytics;
 use vantage_model::access::{Role, User};
 use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
-use vantage_server::AppState;
+use vantage_server::{AppState, Site, WebFiles};
 use vantage_store::testing::TestDatabase;
 
 struct Response {
@@ -173,18 +173,35 @@ async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>
     let state = AppState::new(
         analytics.clone(),
         jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
-    );
+    )
+    .with_site(Site {
+        basemap_style: Some(BASEMAP.into()),
+    })
+    .with_web_files(WebFiles::Folder(web_build()));
     tokio::spawn(vantage_server::serve(listener, state));
     (address, analytics)
 }
 
+const BASEMAP: &str = "https://tiles.example.org/styles/liberty.json";
+const WEB_PAGE: &str =
+    "<!doctype html><title>app</title><script type=module src=/assets/app-1a2b.js></script>";
+
+/// A folder laid out like the web app's build.
+fn web_build() -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "vantage-web-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::create_dir_all(folder.join("assets")).unwrap();
+    std::fs::write(folder.join("index.html"), WEB_PAGE).unwrap();
+    std::fs::write(folder.join("assets/app-1a2b.js"), "console.log(1)").unwrap();
+    std::fs::write(folder.join("sw.js"), "self.skipWaiting()").unwrap();
+    folder
+}
+
 fn codes(body: &Value) -> Vec<String> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["code"].as_str().unwrap().to_owned())
-        .collect()
+    codes_of(body, "code")
 }
 
 #[tokio::test]
@@ -212,30 +229,82 @@ async fn check_system(server: std::net::SocketAddr, backend: &str) {
     assert_eq!(ready.body["storage"], backend);
     // Reference data only: the engine is loaded and holds no values yet.
     assert_eq!(ready.body["values_loaded"], 0);
+    let site = get(server, "/api/v1/site").await;
+    assert_eq!(site.body["basemap_style"], BASEMAP);
+    assert_eq!(
+        site.body["time_zone"],
+        Value::Null,
+        "a fixed offset has no IANA name"
+    );
     let page = get(server, "/").await;
     assert_eq!(page.status, 200);
-    assert!(page.content_type.starts_with("text/html"));
     check_security_headers(server, &page).await;
+    check_web_app(server).await;
 }
 
-/// A strict policy that still lets the start page's own inline script run, the usual headers, no caching of
-/// API answers, and a body size limit.
+/// The app's page at `/` and at each of its own routes, its hashed files cached for good, and nothing else.
+async fn check_web_app(server: std::net::SocketAddr) {
+    for route in [
+        "/",
+        "/index.html",
+        "/i/ECO.GRDP_CURRENT",
+        "/u/22918",
+        "/wall",
+    ] {
+        let page = get(server, route).await;
+        assert_eq!(
+            (page.status, page.body.as_str()),
+            (200, Some(WEB_PAGE)),
+            "{route}"
+        );
+        assert!(page.content_type.starts_with("text/html"), "{route}");
+        assert_eq!(page.header("cache-control"), Some("no-cache"), "{route}");
+    }
+    let script = get(server, "/assets/app-1a2b.js").await;
+    assert_eq!(script.status, 200);
+    assert!(script.content_type.starts_with("text/javascript"));
+    assert_eq!(
+        script.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let worker = get(server, "/sw.js").await;
+    assert_eq!(
+        (worker.status, worker.header("cache-control")),
+        (200, Some("no-cache"))
+    );
+    for missing in [
+        "/assets/gone-9z.js",
+        "/favicon.ico",
+        "/assets/../../Cargo.toml",
+        "/../../README.txt",
+    ] {
+        assert_eq!(get(server, missing).await.status, 404, "{missing}");
+    }
+    let encoded = get(server, "/%2e%2e/%2e%2e/Cargo.toml").await;
+    assert_eq!(
+        encoded.body.as_str(),
+        Some(WEB_PAGE),
+        "never a file outside the build"
+    );
+    let unknown_api = get(server, "/api/v1/no-such-thing").await;
+    assert_eq!(unknown_api.status, 404);
+    assert_eq!(unknown_api.content_type, "application/problem+json");
+}
+
+/// A strict policy (no inline or evaluated script; the basemap's origin for tiles), the usual headers, no
+/// caching of API answers, and a body size limit.
 async fn check_security_headers(server: std::net::SocketAddr, page: &Response) {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let policy = page.header("content-security-policy").expect("a CSP");
     assert!(policy.starts_with("default-src 'none'") && policy.contains("frame-ancestors 'none'"));
-    let html = include_str!("../assets/index.html");
-    let script = html
-        .split("<script>")
-        .nth(1)
-        .unwrap()
-        .split("</script>")
-        .next()
+    let script_source = policy
+        .split(';')
+        .find(|directive| directive.trim().starts_with("script-src"))
         .unwrap();
-    let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
-    assert!(policy.contains(&format!("'sha256-{digest}'")), "{policy}");
-    assert!(!policy.contains("unsafe-inline"));
+    assert_eq!(script_source.trim(), "script-src 'self'");
+    assert!(
+        policy.contains("connect-src 'self' https://tiles.example.org;"),
+        "{policy}"
+    );
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     let api = get(server, "/api/v1/health").await;
@@ -607,6 +676,8 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_users(server, &viewer, &admin_cookie).await;
     check_role_matrix(server, analytics).await;
     check_dhis2(server, &owner, &admin_cookie).await;
+    check_dashboards(server, &owner, &admin_cookie).await;
+    check_history(server, analytics, &viewer, &admin_cookie).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -1172,6 +1243,20 @@ async fn check_role_matrix(server: std::net::SocketAddr, analytics: &Analytics) 
             None,
             [401, 200, 200, 200, 200, 200],
         ),
+        ("GET", "/api/v1/dashboards/BUD".into(), None, [200; 6]),
+        (
+            "PUT",
+            "/api/v1/dashboards/BUD".into(),
+            Some(json!({"tiles": []})),
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22918&period=202609"
+                .into(),
+            None,
+            [404, 200, 200, 200, 404, 200],
+        ),
     ];
     let names = [
         "anonymous",
@@ -1192,6 +1277,241 @@ async fn check_role_matrix(server: std::net::SocketAddr, analytics: &Analytics) 
     let counts: Vec<usize> = list_sizes(server, &cookies, breakdown).await;
     assert_eq!(counts[1], 124);
     assert_eq!(counts[5], 1, "the viewer sees its commune only");
+}
+
+/// Dashboards: generated from the catalogue until arranged, saved as arranged, checked tile by tile, and
+/// seen by each caller through its grant.
+async fn check_dashboards(server: std::net::SocketAddr, owner: &str, admin: &str) {
+    let tiles = |body: &Value| -> Vec<String> {
+        body["tiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tile| tile["indicator"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = request(server, "GET", "/api/v1/dashboards", Some(admin), None).await;
+    let ids = codes_of(&list.body, "id");
+    assert_eq!(ids[0], "overview");
+    assert!(
+        ids.len() >= 21 && ids.contains(&"BUD".to_owned()),
+        "{ids:?}"
+    );
+    let security_count = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["id"] == "SEC")
+            .map(|item| item["indicators"].as_u64().unwrap())
+    };
+    let anonymous = get(server, "/api/v1/dashboards").await;
+    let owners = request(server, "GET", "/api/v1/dashboards", Some(owner), None).await;
+    let all = security_count(&list.body).unwrap();
+    assert_eq!(security_count(&owners.body), Some(all), "the owner of SEC");
+    assert!(
+        security_count(&anonymous.body).unwrap() < all,
+        "public ones only"
+    );
+
+    let security = request(server, "GET", "/api/v1/dashboards/SEC", Some(admin), None).await;
+    assert_eq!(
+        (security.status, security.body["saved"].clone()),
+        (200, json!(false))
+    );
+    let default = tiles(&security.body);
+    assert!(default.len() > 3 && default.iter().all(|code| code.starts_with("SEC.")));
+    assert_eq!(security.body["tiles"][0]["hidden"], false);
+    let overview = request(
+        server,
+        "GET",
+        "/api/v1/dashboards/overview",
+        Some(admin),
+        None,
+    )
+    .await;
+    let domains: std::collections::BTreeSet<&str> = overview.body["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tile| {
+            tile["indicator"]
+                .as_str()
+                .unwrap()
+                .split('.')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        domains.len() >= 20,
+        "every domain on the overview: {domains:?}"
+    );
+    let public_security = get(server, "/api/v1/dashboards/SEC").await;
+    assert!(
+        tiles(&public_security.body).len() < default.len(),
+        "public tiles only"
+    );
+    assert_eq!(get(server, "/api/v1/dashboards/NOPE").await.status, 404);
+
+    // Reversed, the first hidden, the second pinned as a number; the rest come back in catalogue order.
+    let mut arranged: Vec<Value> = default[..3]
+        .iter()
+        .rev()
+        .map(|code| json!({"indicator": code, "chart": "line"}))
+        .collect();
+    arranged[0]["hidden"] = json!(true);
+    arranged[1]["pinned"] = json!(true);
+    arranged[1]["chart"] = json!("number");
+    let body = json!({"tiles": arranged});
+    let saved = request(
+        server,
+        "PUT",
+        "/api/v1/dashboards/SEC",
+        Some(admin),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let again = request(server, "GET", "/api/v1/dashboards/SEC", Some(admin), None).await;
+    assert_eq!(again.body, saved.body);
+    assert_eq!(
+        (
+            again.body["saved"].clone(),
+            again.body["updated_by"].clone()
+        ),
+        (json!(true), json!("admin1"))
+    );
+    let order = tiles(&again.body);
+    assert_eq!(
+        order[..3],
+        [default[2].clone(), default[1].clone(), default[0].clone()]
+    );
+    assert_eq!(
+        order.len(),
+        default.len(),
+        "indicators left out are appended"
+    );
+    assert_eq!(again.body["tiles"][0]["hidden"], true);
+    assert_eq!(again.body["tiles"][1]["chart"], "number");
+
+    let bad = json!({"tiles": [
+        {"indicator": default[0], "chart": "line"},
+        {"indicator": "BUD.REVENUE_TOTAL", "chart": "line"},
+        {"indicator": default[0], "chart": "pie"},
+        {"indicator": default[0], "chart": "bar"}
+    ]});
+    let refused = request(
+        server,
+        "PUT",
+        "/api/v1/dashboards/SEC",
+        Some(admin),
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.body["errors"][0]["index"], 2);
+    assert_eq!(refused.body["errors"][0]["field"], "chart");
+    let bad = json!({"tiles": [bad["tiles"][0], bad["tiles"][1], bad["tiles"][3]]});
+    let refused = request(
+        server,
+        "PUT",
+        "/api/v1/dashboards/SEC",
+        Some(admin),
+        Some(&bad),
+    )
+    .await;
+    let faults: Vec<(Value, Value)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| (error["index"].clone(), error["field"].clone()))
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            (json!(1), json!("indicator")),
+            (json!(2), json!("indicator"))
+        ]
+    );
+    let unchanged = request(server, "GET", "/api/v1/dashboards/SEC", Some(admin), None).await;
+    assert_eq!(
+        unchanged.body, saved.body,
+        "a refused layout changes nothing"
+    );
+}
+
+/// The history of a value: every revision newest first with who and when; drafts only for those who
+/// may write the cell.
+async fn check_history(
+    server: std::net::SocketAddr,
+    analytics: &Analytics,
+    viewer: &str,
+    admin: &str,
+) {
+    let mut draft = value("SEC.CRIME_CASES", "22918", "202511", 9.0);
+    draft.status = ObservationStatus::Draft;
+    for written in [
+        value("SEC.CRIME_CASES", "22918", "202511", 4.0),
+        value("SEC.CRIME_CASES", "22918", "202511", 5.0),
+        draft,
+    ] {
+        analytics.write_observations(&[written]).await.unwrap();
+    }
+    let path = "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22918&period=202511";
+    let revisions = |body: &Value| -> Vec<(Value, Value, Value)> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| {
+                (
+                    item["revision"].clone(),
+                    item["value"].clone(),
+                    item["status"].clone(),
+                )
+            })
+            .collect()
+    };
+    let full = request(server, "GET", path, Some(admin), None).await;
+    assert_eq!(
+        revisions(&full.body),
+        [
+            (json!(3), json!(9.0), json!("draft")),
+            (json!(2), json!(5.0), json!("submitted")),
+            (json!(1), json!(4.0), json!("submitted"))
+        ]
+    );
+    assert_eq!(full.body["items"][0]["author"], "test");
+    let seen = request(server, "GET", path, Some(viewer), None).await;
+    assert_eq!(
+        revisions(&seen.body)[0],
+        (json!(2), json!(5.0), json!("submitted"))
+    );
+    assert_eq!(revisions(&seen.body).len(), 2);
+    let outside = path.replace("22918", "22924");
+    assert_eq!(
+        request(server, "GET", &outside, Some(viewer), None)
+            .await
+            .status,
+        404
+    );
+    let bad_period = path.replace("202511", "2025-11");
+    assert_eq!(
+        request(server, "GET", &bad_period, Some(admin), None)
+            .await
+            .status,
+        400
+    );
+}
+
+fn codes_of(body: &Value, field: &str) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// How many items a list endpoint gives each caller (0 when refused).

@@ -102,6 +102,14 @@ pub struct ApiToken {
     pub last_used: Option<jiff::Timestamp>,
 }
 
+/// A dashboard's layout as last saved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedLayout {
+    pub tiles: Vec<vantage_model::dashboard::Tile>,
+    pub updated_by: String,
+    pub updated_at: jiff::Timestamp,
+}
+
 /// Which audit entries to read.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
@@ -1068,6 +1076,54 @@ impl Store {
             .bind(id.to_owned())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// The layout of a dashboard as last saved; `None` while nobody has arranged it.
+    pub async fn dashboard_layout(
+        &self,
+        dashboard: &str,
+    ) -> Result<Option<SavedLayout>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tiles, updated_by, updated_at FROM dashboard_layouts WHERE dashboard = $1",
+        )
+        .bind(dashboard.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let tiles: String = row.try_get(0)?;
+        let tiles = serde_json::from_str(&tiles)
+            .map_err(|error| StoreError::Corrupt(format!("layout of {dashboard}: {error}")))?;
+        let updated_at = jiff::Timestamp::from_millisecond(row.try_get(2)?)
+            .map_err(|error| StoreError::Corrupt(format!("layout time: {error}")))?;
+        Ok(Some(SavedLayout {
+            tiles,
+            updated_by: row.try_get(1)?,
+            updated_at,
+        }))
+    }
+
+    /// Saves a dashboard's layout over the previous one.
+    pub async fn save_dashboard_layout(
+        &self,
+        dashboard: &str,
+        layout: &SavedLayout,
+    ) -> Result<(), StoreError> {
+        let tiles = serde_json::to_string(&layout.tiles)
+            .map_err(|error| StoreError::Corrupt(format!("layout of {dashboard}: {error}")))?;
+        sqlx::query(
+            "INSERT INTO dashboard_layouts (dashboard, tiles, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (dashboard) DO UPDATE SET tiles = excluded.tiles, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(dashboard.to_owned())
+        .bind(tiles)
+        .bind(layout.updated_by.clone())
+        .bind(layout.updated_at.as_millisecond())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -670,3 +670,36 @@ conformance!(grants_change_and_users_go_with_their_sessions, |store| {
     assert!(store.users().await.unwrap().is_empty());
     assert!(!store.delete_user("hoa").await.unwrap());
 });
+
+conformance!(dashboard_layouts_are_saved_over_each_other, |store| {
+    use vantage_model::dashboard::{ChartKind, Tile};
+    use vantage_store::SavedLayout;
+    assert_eq!(store.dashboard_layout("BUD").await.unwrap(), None);
+    let tile = |indicator: &str, chart| Tile {
+        indicator: indicator.into(),
+        hidden: false,
+        pinned: true,
+        chart,
+    };
+    let first = SavedLayout {
+        tiles: vec![
+            tile("BUD.REVENUE", ChartKind::Bar),
+            tile("BUD.SPENDING", ChartKind::Line),
+        ],
+        updated_by: "operator".into(),
+        updated_at: jiff::Timestamp::from_millisecond(1_700_000_000_000).unwrap(),
+    };
+    store.save_dashboard_layout("BUD", &first).await.unwrap();
+    assert_eq!(
+        store.dashboard_layout("BUD").await.unwrap(),
+        Some(first.clone())
+    );
+    let second = SavedLayout {
+        tiles: vec![tile("BUD.REVENUE", ChartKind::Number)],
+        updated_by: "leader".into(),
+        updated_at: jiff::Timestamp::from_millisecond(1_700_000_100_000).unwrap(),
+    };
+    store.save_dashboard_layout("BUD", &second).await.unwrap();
+    assert_eq!(store.dashboard_layout("BUD").await.unwrap(), Some(second));
+    assert_eq!(store.dashboard_layout("overview").await.unwrap(), None);
+});
