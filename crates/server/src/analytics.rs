@@ -315,7 +315,7 @@ pub(crate) struct SeriesQuery {
     period_type: Option<String>,
     /// First period (of `type`); twelve periods before `to` by default.
     from: Option<String>,
-    /// Last period (of `type`); the one holding the latest value by default.
+    /// Last period (of `type`); the one holding the latest value by default (an empty series while nothing is reported).
     to: Option<String>,
 }
 
@@ -381,14 +381,19 @@ async fn series(
     );
     let unit = resolve_unit(&state, &engine, query.unit.as_deref(), to.or(from))?;
     let unit = readable_on(&engine, &caller, indicator, unit)?;
-    let to = match to {
-        Some(to) => to,
-        None => engine
+    let latest = || {
+        engine
             .latest_period(indicator, unit)
             .and_then(|latest| latest.parent(kind))
-            .ok_or_else(|| {
-                Problem::not_found("no value yet for this indicator and unit; give `to`")
-            })?,
+    };
+    // Nothing reported yet and no period asked for: an empty series, not an error.
+    let Some(to) = to.or_else(latest) else {
+        return Ok(Json(SeriesView {
+            indicator: query.indicator,
+            unit: unit_ref(&engine, unit),
+            period_type: kind.as_str().to_owned(),
+            points: Vec::new(),
+        }));
     };
     let from = from.unwrap_or_else(|| to.offset(-11));
     if from > to {
@@ -419,7 +424,8 @@ async fn series(
 pub(crate) struct FiguresList {
     /// The unit whose children (breakdowns, rankings) or indicators (scorecards) are listed.
     unit: UnitRef,
-    period: String,
+    /// Null when nothing is reported yet on this unit (then there are no items).
+    period: Option<String>,
     items: Vec<FiguresView>,
 }
 
@@ -460,7 +466,7 @@ async fn breakdown(
 fn list(engine: &Engine, unit: UnitIndex, period: Period, items: &[Figures]) -> FiguresList {
     FiguresList {
         unit: unit_ref(engine, unit),
-        period: period.to_string(),
+        period: Some(period.to_string()),
         items: items
             .iter()
             .map(|figures| figures_view(engine, figures))
@@ -575,9 +581,8 @@ async fn scorecard(
     }
     let period = query.period.as_deref().map(parse_period).transpose()?;
     let unit = resolve_unit(&state, &engine, query.unit.as_deref(), period)?;
-    let period = match period {
-        Some(period) => period,
-        None => indicators
+    let latest = || {
+        indicators
             .iter()
             .filter_map(|id| engine.latest_period(*id, unit))
             .map(|latest| {
@@ -586,9 +591,13 @@ async fn scorecard(
                     .unwrap_or(latest)
             })
             .max_by_key(|period| (period.end(), std::cmp::Reverse(period.period_type())))
-            .ok_or_else(|| {
-                Problem::not_found("no value yet in this domain for this unit; give a period")
-            })?,
+    };
+    let Some(period) = period.or_else(latest) else {
+        return Ok(Json(FiguresList {
+            unit: unit_ref(&engine, unit),
+            period: None,
+            items: Vec::new(),
+        }));
     };
     let items = visible(
         &engine,

@@ -1,4 +1,4 @@
-//! The indicator catalogue, searchable without diacritics.
+//! The indicator catalogue, searchable without diacritics; each caller sees the indicators it may read.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 use vantage_model::indicator::{Indicator, format_levels};
 use vantage_model::text;
 
+use crate::access::Caller;
 use crate::units::page_size;
 use crate::{AppState, Problem};
 
@@ -91,7 +92,7 @@ pub(crate) struct IndicatorQuery {
     limit: Option<usize>,
 }
 
-/// The catalogue, by code, filtered by domain and search words.
+/// The catalogue as far as the caller may read it, by code, filtered by domain and search words.
 #[utoipa::path(
     get,
     path = "/indicators",
@@ -101,6 +102,7 @@ pub(crate) struct IndicatorQuery {
 )]
 async fn list_indicators(
     State(state): State<AppState>,
+    caller: Caller,
     Query(query): Query<IndicatorQuery>,
 ) -> Result<Json<IndicatorPage>, Problem> {
     let limit = page_size(query.limit)?;
@@ -108,6 +110,7 @@ async fn list_indicators(
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     let mut matching = indicators
         .iter()
+        .filter(|indicator| caller.may_read(indicator))
         .filter(|indicator| {
             query
                 .domain
@@ -151,12 +154,13 @@ async fn list_indicators(
 )]
 async fn get_indicator(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<IndicatorView>, Problem> {
     let indicators = state.store().indicators().await?;
     indicators
         .iter()
-        .find(|indicator| indicator.code == code)
+        .find(|indicator| indicator.code == code && caller.may_read(indicator))
         .map(|indicator| Json(IndicatorView::from(indicator)))
         .ok_or_else(|| Problem::not_found(format!("no indicator `{code}`")))
 }

@@ -459,6 +459,24 @@ async fn check_analytics(server: std::net::SocketAddr, analytics: &Analytics) {
             .any(|item| item["indicator"] == revenue && item["value"] == 100.0)
     );
 
+    // Nothing reported yet: empty answers, not errors.
+    let quiet = get(server, "/api/v1/scorecard?domain=EDU&unit=22918").await;
+    assert_eq!(
+        (
+            quiet.status,
+            quiet.body["period"].clone(),
+            quiet.body["items"].clone()
+        ),
+        (200, Value::Null, json!([]))
+    );
+    let flat = get(server, "/api/v1/series?indicator=EDU.SCHOOLS&unit=22918").await;
+    assert_eq!(
+        (flat.status, flat.body["points"].clone()),
+        (200, json!([])),
+        "{}",
+        flat.body
+    );
+
     // Hidden from anonymous callers, as if it did not exist.
     let hidden = get(server, "/api/v1/values?indicator=SEC.CRIME_CASES").await;
     assert_eq!(hidden.status, 404);
@@ -2139,6 +2157,10 @@ async fn check_indicators(server: std::net::SocketAddr) {
     let all = get(server, "/api/v1/indicators?limit=1000").await;
     let items = all.body["items"].as_array().unwrap();
     assert!(items.len() >= 283);
+    assert!(
+        items.iter().all(|i| i["public"] == true),
+        "anonymous callers see public indicators only"
+    );
     let domains: std::collections::BTreeSet<&str> = items
         .iter()
         .map(|i| i["domain"].as_str().unwrap())
