@@ -9,6 +9,7 @@ pub mod dashboard;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod formula;
+pub mod geometry;
 pub mod indicator;
 pub mod period;
 pub mod record;

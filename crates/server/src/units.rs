@@ -1,5 +1,7 @@
 //! Administrative units: the tree as of a date, and one unit with its history and lineage.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use jiff::civil::Date;
@@ -7,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vantage_model::unit::{Lineage, Unit, UnitLevel, UnitRegistry};
+use vantage_model::geometry::{HULL_MARGIN, Position, voronoi_cells};
+use vantage_model::unit::{Lineage, Point, Unit, UnitLevel, UnitRegistry};
 
 use crate::{AppState, Problem};
 
@@ -43,14 +46,25 @@ pub(crate) struct Feature {
     kind: &'static str,
     /// The unit code.
     id: String,
-    /// A `Point` at the unit's reference point; null for a unit without one.
+    /// A `Polygon` of the unit's area, or a `Point` at its reference point when no area is known; null
+    /// for a unit without either.
     #[schema(value_type = Object)]
     geometry: serde_json::Value,
-    properties: UnitView,
+    properties: FeatureProperties,
 }
 
-/// The units valid on a date as GeoJSON, each at its reference point (boundaries arrive with their import),
-/// coarse levels first, then by code.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FeatureProperties {
+    #[serde(flatten)]
+    unit: UnitView,
+    /// The area is derived from the units' points (the part of the province nearer to this unit's point
+    /// than to any other of its level), not a surveyed boundary: say so on the map.
+    approximate: bool,
+}
+
+/// The units valid on a date as GeoJSON, coarse levels first, then by code. Each unit known by a point has
+/// an approximate area: the part of the province nearer to its point than to any other unit's of its
+/// level (a Voronoi cell), within a hull around every unit's point that day.
 #[utoipa::path(
     get,
     path = "/units/geojson",
@@ -68,23 +82,46 @@ async fn units_geojson(
     let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
     let level = parse_level(query.level.as_deref())?;
     let registry = registry(&state).await?;
-    let mut units: Vec<&Unit> = registry
-        .as_of(as_of)
-        .into_iter()
+    let on_day = registry.as_of(as_of);
+    let bounds: Vec<Point> = on_day.iter().filter_map(|unit| unit.point).collect();
+    let mut units: Vec<&Unit> = on_day
+        .iter()
+        .copied()
         .filter(|unit| level.is_none_or(|level| unit.level == level))
         .collect();
     units.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let mut areas: HashMap<&str, Vec<Position>> = HashMap::new();
+    for level in UnitLevel::ALL {
+        let placed: Vec<&Unit> = units
+            .iter()
+            .copied()
+            .filter(|unit| unit.level == *level && unit.point.is_some())
+            .collect();
+        let sites: Vec<Point> = placed.iter().filter_map(|unit| unit.point).collect();
+        let cells = voronoi_cells(&sites, &bounds, HULL_MARGIN);
+        areas.extend(placed.iter().map(|unit| unit.code.as_str()).zip(cells));
+    }
     let features = units
         .into_iter()
-        .map(|unit| Feature {
-            kind: "Feature",
-            id: unit.code.clone(),
+        .map(|unit| {
+            let area = areas.remove(unit.code.as_str());
             // GeoJSON positions are longitude first.
-            geometry: unit.point.map_or(
-                serde_json::Value::Null,
-                |point| serde_json::json!({"type": "Point", "coordinates": [point.lon, point.lat]}),
-            ),
-            properties: UnitView::from(unit),
+            let geometry = match (&area, unit.point) {
+                (Some(ring), _) => serde_json::json!({"type": "Polygon", "coordinates": [ring]}),
+                (None, Some(point)) => {
+                    serde_json::json!({"type": "Point", "coordinates": [point.lon, point.lat]})
+                }
+                (None, None) => serde_json::Value::Null,
+            };
+            Feature {
+                kind: "Feature",
+                id: unit.code.clone(),
+                geometry,
+                properties: FeatureProperties {
+                    unit: UnitView::from(unit),
+                    approximate: area.is_some(),
+                },
+            }
         })
         .collect();
     let body = FeatureCollection {

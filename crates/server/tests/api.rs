@@ -2063,13 +2063,37 @@ async fn check_units(server: std::net::SocketAddr) {
     assert_eq!(map.body["type"], "FeatureCollection");
     let features = map.body["features"].as_array().unwrap();
     assert_eq!(features.len(), 124);
+    // Each commune with a point gets an approximate area around it: a closed ring holding the point, and
+    // no other commune's point.
     let mui_ne = features.iter().find(|f| f["id"] == "22918").unwrap();
-    assert_eq!(mui_ne["geometry"]["type"], "Point");
+    assert_eq!(mui_ne["geometry"]["type"], "Polygon");
+    assert_eq!(mui_ne["properties"]["approximate"], true);
+    let ring: Vec<[f64; 2]> =
+        serde_json::from_value(mui_ne["geometry"]["coordinates"][0].clone()).unwrap();
+    assert_eq!(ring.first(), ring.last());
+    let point = &mui_ne["properties"]["point"];
     // Longitude first: Mũi Né lies at about 108.26 E, 10.97 N.
-    let coordinates = mui_ne["geometry"]["coordinates"].as_array().unwrap();
+    let own = [
+        point["lon"].as_f64().unwrap(),
+        point["lat"].as_f64().unwrap(),
+    ];
+    assert!((own[0] - 108.2599).abs() < 1e-3, "{own:?}");
+    assert!(vantage_model::geometry::ring_contains(&ring, own));
+    let placed: Vec<[f64; 2]> = features
+        .iter()
+        .filter(|f| f["id"] != "22918" && !f["properties"]["point"].is_null())
+        .map(|f| {
+            [
+                f["properties"]["point"]["lon"].as_f64().unwrap(),
+                f["properties"]["point"]["lat"].as_f64().unwrap(),
+            ]
+        })
+        .collect();
+    assert!(placed.len() > 100);
     assert!(
-        (coordinates[0].as_f64().unwrap() - 108.2599).abs() < 1e-3,
-        "{coordinates:?}"
+        placed
+            .iter()
+            .all(|other| !vantage_model::geometry::ring_contains(&ring, *other))
     );
     assert_eq!(mui_ne["properties"]["name"], "Phường Mũi Né");
     let old = get(
@@ -2077,7 +2101,17 @@ async fn check_units(server: std::net::SocketAddr) {
         "/api/v1/units/geojson?level=district&as_of=2025-06-30",
     )
     .await;
-    assert_eq!(old.body["features"].as_array().unwrap().len(), 28);
+    let districts = old.body["features"].as_array().unwrap();
+    assert_eq!(districts.len(), 28);
+    assert!(districts.iter().all(|d| d["geometry"]["type"] == "Polygon"));
+    let province = get(server, "/api/v1/units/geojson?level=province").await;
+    let whole: Vec<[f64; 2]> =
+        serde_json::from_value(province.body["features"][0]["geometry"]["coordinates"][0].clone())
+            .unwrap();
+    assert!(
+        vantage_model::geometry::ring_contains(&whole, [108.2599, 10.97]),
+        "the province's area reaches its communes"
+    );
 
     let communes = get(server, "/api/v1/units?level=commune&limit=1000").await;
     assert_eq!(communes.status, 200);
