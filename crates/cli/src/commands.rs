@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use vantage_ingest::boundaries::BoundaryError;
 use vantage_ingest::dhis2::Dhis2Format;
 use vantage_ingest::{ImportError, ImportKind, ImportOptions};
 use vantage_live::Analytics;
@@ -135,11 +136,7 @@ pub async fn import(
     let options = ImportOptions {
         accept_valid,
         author: std::env::var("USER").unwrap_or_else(|_| "cli".to_owned()),
-        source: format!(
-            "import:{}",
-            file.file_name()
-                .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
-        ),
+        source: format!("import:{}", file_name(file)),
         now: jiff::Timestamp::now(),
     };
     let imported = match dhis2 {
@@ -185,6 +182,61 @@ pub async fn import(
         );
     }
     Ok(())
+}
+
+/// Imports unit boundaries from GeoJSON; bad features are listed with their reasons.
+pub async fn import_boundaries(
+    settings: &Settings,
+    file: &Path,
+    as_of: jiff::civil::Date,
+    accept_valid: bool,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let store = open_store(&settings.database_url, true).await?;
+    let source = format!("import:{}", file_name(file));
+    let imported = vantage_ingest::boundaries::import_boundaries(
+        &store,
+        &bytes,
+        as_of,
+        accept_valid,
+        &source,
+        jiff::Timestamp::now(),
+    )
+    .await;
+    let outcome = match imported {
+        Ok(outcome) => outcome,
+        Err(BoundaryError::Refused(rejected)) => {
+            for error in &rejected {
+                eprintln!("{error}");
+            }
+            bail!(
+                "{}: {} bad feature(s); nothing was imported (fix them, or pass --accept-valid to import the valid ones)",
+                file.display(),
+                rejected.len()
+            );
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot import {}", file.display()));
+        }
+    };
+    for error in &outcome.rejected {
+        eprintln!("{error}");
+    }
+    println!(
+        "{}: {} boundaries imported for units on {as_of}{}",
+        file.display(),
+        outcome.written,
+        match outcome.rejected.len() {
+            0 => String::new(),
+            left_out => format!(", {left_out} bad feature(s) left out"),
+        }
+    );
+    Ok(())
+}
+
+fn file_name(file: &Path) -> String {
+    file.file_name()
+        .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
 }
 
 pub async fn export_observations(

@@ -71,13 +71,19 @@ enum Command {
         #[command(flatten)]
         listen: Listen,
     },
-    /// Import a CSV file (domains, agencies, units, lineage, catalog, targets or observations), or a DHIS2
-    /// data value set (`dhis2`: JSON, or DHIS2's CSV when the file ends in .csv).
+    /// Import a CSV file (domains, agencies, units, lineage, catalog, targets or observations), a DHIS2
+    /// data value set (`dhis2`: JSON, or DHIS2's CSV when the file ends in .csv), or unit boundaries
+    /// (`boundaries`: a GeoJSON FeatureCollection of Polygons or MultiPolygons, each feature naming its unit
+    /// by `properties.code` or `id`).
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["domains", "agencies", "units", "lineage", "catalog", "targets", "observations", "dhis2"])]
+        #[arg(value_parser = ["domains", "agencies", "units", "lineage", "catalog", "targets", "observations", "dhis2", "boundaries"])]
         kind: String,
         file: PathBuf,
+        /// For boundaries: the day on which the file's unit codes are taken (YYYY-MM-DD; today by default).
+        /// Boundaries of the units before a reorganisation are imported with a day before it.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<jiff::civil::Date>,
         /// Apply the valid rows of a file with bad ones; the bad ones are written, with their reasons, to
         /// --rejected.
         #[arg(long)]
@@ -252,12 +258,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             kind,
             file,
+            as_of,
             accept_valid,
             rejected,
             database,
         } => {
             let settings = settings(config, cli.time_zone, database.database_url, None)?;
-            commands::import(&settings, &kind, &file, accept_valid, rejected).await
+            if kind == "boundaries" {
+                let as_of = as_of.unwrap_or_else(|| settings.today());
+                commands::import_boundaries(&settings, &file, as_of, accept_valid).await
+            } else {
+                commands::import(&settings, &kind, &file, accept_valid, rejected).await
+            }
         }
         Command::Export {
             what:

@@ -614,3 +614,94 @@ async fn imports_and_serves_on_postgres() {
     .unwrap();
     database.drop_database().await;
 }
+
+#[test]
+fn boundaries_are_imported_checked_and_served_with_the_web_app_folder() {
+    let db = database();
+    load_reference(&db);
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("ranh-gioi.geojson");
+    let square = |lon: f64| serde_json::json!({"type": "Polygon", "coordinates": [[[lon, 10.9], [lon + 0.1, 10.9], [lon + 0.1, 11.0], [lon, 11.0], [lon, 10.9]]]});
+    let features = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "22918"}, "geometry": square(108.2)},
+        {"type": "Feature", "properties": {"code": "00000"}, "geometry": square(108.0)},
+        {"type": "Feature", "properties": {"code": "22924"}, "geometry": {"type": "LineString", "coordinates": [[108.1, 10.9], [108.2, 10.9]]}}
+    ]});
+    std::fs::write(&file, features.to_string()).unwrap();
+    let refused = import(&db, "boundaries", &file, &[]);
+    let errors = text(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        errors.contains("feature 2, properties.code: no unit 00000")
+            && errors.contains("feature 3, geometry: a LineString has no area")
+            && errors.contains("nothing was imported"),
+        "{errors}"
+    );
+    let accepted = import(&db, "boundaries", &file, &["--accept-valid"]);
+    assert!(
+        text(&accepted.stdout).contains("1 boundaries imported"),
+        "{}",
+        text(&accepted.stderr)
+    );
+
+    let web = directory.path().join("dist");
+    std::fs::create_dir(&web).unwrap();
+    let empty = run(&mut vantage(&[
+        "serve",
+        "--database-url",
+        &db.url,
+        "--web-dir",
+        web.to_str().unwrap(),
+    ]));
+    assert!(
+        text(&empty.stderr).contains("holds no index.html"),
+        "{}",
+        text(&empty.stderr)
+    );
+    std::fs::write(
+        web.join("index.html"),
+        "<!doctype html><title>Vantage</title>",
+    )
+    .unwrap();
+    let server = start(&mut vantage(&[
+        "serve",
+        "--database-url",
+        &db.url,
+        "--listen",
+        "127.0.0.1:0",
+        "--web-dir",
+        web.to_str().unwrap(),
+    ]));
+    let (status, map) = get(&server.address, "/api/v1/units/geojson?level=commune");
+    assert_eq!(status, 200);
+    let feature = |code: &str| {
+        map["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == code)
+            .unwrap()
+            .clone()
+    };
+    let surveyed = feature("22918");
+    assert_eq!(surveyed["geometry"]["type"], "MultiPolygon");
+    assert_eq!(
+        surveyed["geometry"]["coordinates"][0],
+        square(108.2)["coordinates"]
+    );
+    assert_eq!(surveyed["properties"]["approximate"], false);
+    assert_eq!(
+        feature("22924")["geometry"]["type"],
+        "Point",
+        "no derived cells beside imported boundaries"
+    );
+    let mut page = String::new();
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(
+        stream,
+        "GET /map HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    stream.read_to_string(&mut page).unwrap();
+    assert!(page.ends_with("<title>Vantage</title>"), "{page}");
+}

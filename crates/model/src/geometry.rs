@@ -11,6 +11,53 @@ use crate::unit::Point;
 /// `[longitude, latitude]`.
 pub type Position = [f64; 2];
 
+/// An area as GeoJSON MultiPolygon coordinates: polygons, each an outer ring followed by its holes.
+pub type Area = Vec<Vec<Vec<Position>>>;
+
+/// The most positions one unit's area may have: detailed enough for a commune, small enough to draw.
+pub const MAX_AREA_POSITIONS: usize = 200_000;
+
+/// Why an area cannot be drawn, if it cannot: each polygon has an outer ring, each ring at least four
+/// positions and closed, every position a longitude and latitude on Earth.
+pub fn check_area(area: &Area) -> Result<(), String> {
+    if area.is_empty() {
+        return Err("no polygon".into());
+    }
+    let positions: usize = area.iter().flatten().map(Vec::len).sum();
+    if positions > MAX_AREA_POSITIONS {
+        return Err(format!(
+            "{positions} positions; at most {MAX_AREA_POSITIONS}"
+        ));
+    }
+    for (p, polygon) in area.iter().enumerate() {
+        if polygon.is_empty() {
+            return Err(format!("polygon {p} has no ring"));
+        }
+        for (r, ring) in polygon.iter().enumerate() {
+            if ring.len() < 4 {
+                return Err(format!(
+                    "polygon {p}, ring {r}: {} positions; a ring needs at least 4",
+                    ring.len()
+                ));
+            }
+            if ring.first() != ring.last() {
+                return Err(format!(
+                    "polygon {p}, ring {r} is not closed: its last position must repeat the first"
+                ));
+            }
+            if let Some([lon, lat]) = ring
+                .iter()
+                .find(|[lon, lat]| !(-180.0..=180.0).contains(lon) || !(-90.0..=90.0).contains(lat))
+            {
+                return Err(format!(
+                    "polygon {p}, ring {r}: [{lon}, {lat}] is not a longitude and latitude"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How far the hull reaches beyond the outermost points, in degrees of latitude (about 5.5 km), so that
 /// border units get an area on their outer side too.
 pub const HULL_MARGIN: f64 = 0.05;
@@ -204,6 +251,36 @@ mod tests {
 
     fn point(lon: f64, lat: f64) -> Point {
         Point { lat, lon }
+    }
+
+    #[test]
+    fn areas_must_be_closed_rings_on_earth() {
+        let square = vec![
+            [108.0, 11.0],
+            [108.1, 11.0],
+            [108.1, 11.1],
+            [108.0, 11.1],
+            [108.0, 11.0],
+        ];
+        assert_eq!(check_area(&vec![vec![square.clone()]]), Ok(()));
+        assert_eq!(check_area(&vec![]), Err("no polygon".into()));
+        let open = square[..4].to_vec();
+        assert!(
+            check_area(&vec![vec![open]])
+                .unwrap_err()
+                .contains("not closed")
+        );
+        let swapped: Vec<Position> = square.iter().map(|[lon, lat]| [*lat, *lon]).collect();
+        assert!(
+            check_area(&vec![vec![swapped]])
+                .unwrap_err()
+                .contains("[11, 108] is not a longitude")
+        );
+        assert!(
+            check_area(&vec![vec![square[..3].to_vec()]])
+                .unwrap_err()
+                .contains("at least 4")
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vantage_model::geometry::{HULL_MARGIN, Position, voronoi_cells};
+use vantage_model::geometry::{Area, HULL_MARGIN, Position, voronoi_cells};
 use vantage_model::unit::{Lineage, Point, Unit, UnitLevel, UnitRegistry};
 
 use crate::{AppState, Problem};
@@ -46,8 +46,8 @@ pub(crate) struct Feature {
     kind: &'static str,
     /// The unit code.
     id: String,
-    /// A `Polygon` of the unit's area, or a `Point` at its reference point when no area is known; null
-    /// for a unit without either.
+    /// A `MultiPolygon` of the unit's imported boundary, a `Polygon` of its approximate area, or a `Point`
+    /// at its reference point when no area is known; null for a unit without either.
     #[schema(value_type = Object)]
     geometry: serde_json::Value,
     properties: FeatureProperties,
@@ -62,9 +62,10 @@ pub(crate) struct FeatureProperties {
     approximate: bool,
 }
 
-/// The units valid on a date as GeoJSON, coarse levels first, then by code. Each unit known by a point has
-/// an approximate area: the part of the province nearer to its point than to any other unit's of its
-/// level (a Voronoi cell), within a hull around every unit's point that day.
+/// The units valid on a date as GeoJSON, coarse levels first, then by code, each with its imported
+/// boundary (`vantage import boundaries`). On a level without imported boundaries each unit known by a
+/// point has an approximate area instead: the part of the province nearer to its point than to any other
+/// unit's of its level (a Voronoi cell), within a hull around every unit's point that day.
 #[utoipa::path(
     get,
     path = "/units/geojson",
@@ -90,13 +91,21 @@ async fn units_geojson(
         .filter(|unit| level.is_none_or(|level| unit.level == level))
         .collect();
     units.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let mut surveyed: HashMap<(String, Option<Date>), Area> = state
+        .store()
+        .boundaries()
+        .await?
+        .into_iter()
+        .map(|boundary| ((boundary.unit, boundary.valid_from), boundary.area))
+        .collect();
     let mut areas: HashMap<&str, Vec<Position>> = HashMap::new();
     for level in UnitLevel::ALL {
-        let placed: Vec<&Unit> = units
-            .iter()
-            .copied()
-            .filter(|unit| unit.level == *level && unit.point.is_some())
-            .collect();
+        let of_level = || units.iter().copied().filter(|unit| unit.level == *level);
+        // Imported boundaries and derived cells would overlap: a level has one or the other.
+        if of_level().any(|unit| surveyed.contains_key(&record_key(unit))) {
+            continue;
+        }
+        let placed: Vec<&Unit> = of_level().filter(|unit| unit.point.is_some()).collect();
         let sites: Vec<Point> = placed.iter().filter_map(|unit| unit.point).collect();
         let cells = voronoi_cells(&sites, &bounds, HULL_MARGIN);
         areas.extend(placed.iter().map(|unit| unit.code.as_str()).zip(cells));
@@ -104,14 +113,20 @@ async fn units_geojson(
     let features = units
         .into_iter()
         .map(|unit| {
-            let area = areas.remove(unit.code.as_str());
+            let derived = areas.remove(unit.code.as_str());
+            let approximate = derived.is_some();
             // GeoJSON positions are longitude first.
-            let geometry = match (&area, unit.point) {
-                (Some(ring), _) => serde_json::json!({"type": "Polygon", "coordinates": [ring]}),
-                (None, Some(point)) => {
+            let geometry = match (surveyed.remove(&record_key(unit)), derived, unit.point) {
+                (Some(area), _, _) => {
+                    serde_json::json!({"type": "MultiPolygon", "coordinates": area})
+                }
+                (None, Some(ring), _) => {
+                    serde_json::json!({"type": "Polygon", "coordinates": [ring]})
+                }
+                (None, None, Some(point)) => {
                     serde_json::json!({"type": "Point", "coordinates": [point.lon, point.lat]})
                 }
-                (None, None) => serde_json::Value::Null,
+                (None, None, None) => serde_json::Value::Null,
             };
             Feature {
                 kind: "Feature",
@@ -119,7 +134,7 @@ async fn units_geojson(
                 geometry,
                 properties: FeatureProperties {
                     unit: UnitView::from(unit),
-                    approximate: area.is_some(),
+                    approximate,
                 },
             }
         })
@@ -200,6 +215,11 @@ pub(crate) struct UnitQuery {
 pub(crate) async fn registry(state: &AppState) -> Result<UnitRegistry, Problem> {
     UnitRegistry::new(state.store().units().await?, state.store().lineage().await?)
         .map_err(|errors| Problem::new(crate::ProblemKind::Internal, errors[0].to_string()))
+}
+
+/// A unit record's key: its code and first day.
+fn record_key(unit: &Unit) -> (String, Option<Date>) {
+    (unit.code.clone(), unit.valid_from)
 }
 
 fn parse_level(text: Option<&str>) -> Result<Option<UnitLevel>, Problem> {

@@ -33,6 +33,14 @@ fn from_day_number(number: i64) -> Result<Date, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("`{number}` is not a date")))
 }
 
+/// A unit record's first day as stored: 0 for the record that predates our records.
+pub(crate) fn optional_day(number: i64) -> Result<Option<Date>, StoreError> {
+    match number {
+        0 => Ok(None),
+        day => from_day_number(day).map(Some),
+    }
+}
+
 fn optional_text(value: &Option<String>) -> Cell {
     Cell::Text(value.clone())
 }
@@ -166,10 +174,7 @@ impl Encode for Unit {
 
 decode!(Unit, |c| Unit {
     code: c.text()?,
-    valid_from: match c.int()? {
-        0 => None,
-        day => Some(from_day_number(day)?),
-    },
+    valid_from: optional_day(c.int()?)?,
     valid_to: c.optional_int()?.map(from_day_number).transpose()?,
     name: c.text()?,
     level: c.word(UnitLevel::parse)?,

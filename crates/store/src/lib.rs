@@ -102,6 +102,18 @@ pub struct ApiToken {
     pub last_used: Option<jiff::Timestamp>,
 }
 
+/// The surveyed boundary of one unit record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitBoundary {
+    pub unit: String,
+    /// The first day of the unit record it belongs to (`None`: the record that predates our records).
+    pub valid_from: Option<jiff::civil::Date>,
+    pub area: vantage_model::geometry::Area,
+    /// Where it came from, e.g. `import:ranh-gioi.geojson`.
+    pub source: String,
+    pub imported_at: jiff::Timestamp,
+}
+
 /// A dashboard's layout as last saved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SavedLayout {
@@ -1077,6 +1089,55 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Saves boundaries, each over the one its unit record had; all or none.
+    pub async fn write_boundaries(&self, boundaries: &[UnitBoundary]) -> Result<(), StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        for boundary in boundaries {
+            let area = serde_json::to_string(&boundary.area).map_err(|error| {
+                StoreError::Corrupt(format!("area of {}: {error}", boundary.unit))
+            })?;
+            sqlx::query(
+                "INSERT INTO unit_boundaries (unit_code, valid_from, area, source, imported_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_code, valid_from) DO UPDATE SET \
+                 area = excluded.area, source = excluded.source, imported_at = excluded.imported_at",
+            )
+            .bind(boundary.unit.clone())
+            .bind(boundary.valid_from.map_or(0, convert::day_number))
+            .bind(area)
+            .bind(boundary.source.clone())
+            .bind(boundary.imported_at.as_millisecond())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Every imported boundary.
+    pub async fn boundaries(&self) -> Result<Vec<UnitBoundary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT unit_code, valid_from, area, source, imported_at FROM unit_boundaries",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let unit: String = row.try_get(0)?;
+                let area: String = row.try_get(2)?;
+                let corrupt =
+                    |what: String| StoreError::Corrupt(format!("boundary of {unit}: {what}"));
+                Ok(UnitBoundary {
+                    valid_from: convert::optional_day(row.try_get(1)?)?,
+                    area: serde_json::from_str(&area).map_err(|e| corrupt(e.to_string()))?,
+                    source: row.try_get(3)?,
+                    imported_at: jiff::Timestamp::from_millisecond(row.try_get(4)?)
+                        .map_err(|e| corrupt(e.to_string()))?,
+                    unit,
+                })
+            })
+            .collect()
     }
 
     /// The layout of a dashboard as last saved; `None` while nobody has arranged it.

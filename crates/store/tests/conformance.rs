@@ -703,3 +703,33 @@ conformance!(dashboard_layouts_are_saved_over_each_other, |store| {
     assert_eq!(store.dashboard_layout("BUD").await.unwrap(), Some(second));
     assert_eq!(store.dashboard_layout("overview").await.unwrap(), None);
 });
+
+conformance!(boundaries_are_kept_per_unit_record, |store| {
+    use vantage_store::UnitBoundary;
+    let square = |lon: f64| {
+        vec![vec![
+            [lon, 10.9],
+            [lon + 0.1, 10.9],
+            [lon + 0.1, 11.0],
+            [lon, 10.9],
+        ]]
+    };
+    let boundary = |valid_from, lon: f64| UnitBoundary {
+        unit: "22918".into(),
+        valid_from,
+        area: vec![square(lon), square(lon + 1.0)],
+        source: "import:a.geojson".into(),
+        imported_at: jiff::Timestamp::from_millisecond(1_700_000_000_000).unwrap(),
+    };
+    let old = boundary(None, 108.0);
+    let new = boundary(Some(jiff::civil::date(2025, 7, 1)), 108.1);
+    store.write_boundaries(&[old.clone(), new]).await.unwrap();
+    let replaced = boundary(Some(jiff::civil::date(2025, 7, 1)), 108.123_456_789_012_3);
+    store
+        .write_boundaries(std::slice::from_ref(&replaced))
+        .await
+        .unwrap();
+    let mut stored = store.boundaries().await.unwrap();
+    stored.sort_by_key(|b| b.valid_from);
+    assert_eq!(stored, [old, replaced], "exact coordinates, one per record");
+});
