@@ -1,0 +1,594 @@
+// End-to-end checks of the web app against a running Vantage server (its demo province), in the
+// system Chromium.
+//   VANTAGE_URL=http://127.0.0.1:18080 node e2e/run.mjs [--soak[=minutes]]
+// Screenshots go to ../target/e2e/. Exit code 1 on any failure, 2 when the server is not ready.
+// What is written (a value, a layout) is put back afterwards, so runs repeat.
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { gzipSync } from 'node:zlib'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const BASE = (process.env.VANTAGE_URL ?? 'http://127.0.0.1:18080').replace(/\/$/, '')
+const SHOTS = resolve(here, '../../target/e2e')
+const DIST = resolve(here, '../dist')
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const soakArg = process.argv.find((a) => a.startsWith('--soak'))
+const SOAK_MINUTES = soakArg ? Number(soakArg.split('=')[1] ?? 60) || 60 : 0
+
+const ROLES = ['admin', 'leader', 'operator', 'viewer', 'finance', 'muine']
+const EDITORS = new Set(['admin', 'leader', 'operator'])
+const LIVE_INDICATOR = 'BUD.EXPENDITURE_DEV'
+const LIVE_UNIT = '22918'
+/** Districts were dissolved on this day: a map of an earlier period can show them. */
+const DISTRICTS_UNTIL = '202507'
+
+const failures = []
+const notes = []
+const figures = []
+let checks = 0
+
+function check(ok, message) {
+  checks++
+  if (!ok) {
+    failures.push(message)
+    console.log(`  ✗ ${message}`)
+  } else console.log(`  ✓ ${message}`)
+}
+
+/** Browser noise that is part of the design, not an error of the app. */
+function expectedResourceError(text, url) {
+  if (!text.startsWith('Failed to load resource')) return false
+  // anonymous visitors: the app asks who is signed in and is told nobody (401)
+  if (/\/api\/v1\/me$/.test(url) && text.includes('401')) return true
+  // the sign-in page's wrong-password check is refused on purpose
+  if (/\/api\/v1\/session$/.test(url) && text.includes('401')) return true
+  return false
+}
+
+const launchArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+]
+
+async function main() {
+  await mkdir(SHOTS, { recursive: true })
+  const ready = await fetch(`${BASE}/api/v1/ready`).then((r) => r.ok, () => false)
+  if (!ready) {
+    console.error(`The server at ${BASE} is not ready (GET /api/v1/ready). Start it or set VANTAGE_URL.`)
+    process.exit(2)
+  }
+  // launch() gives every run a fresh temporary profile (user-data-dir) and removes it afterwards
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: launchArgs })
+  try {
+    await run(browser)
+  } finally {
+    await browser.close()
+  }
+  await bundleFigures()
+  console.log('\nFigures')
+  for (const line of figures) console.log(`  ${line}`)
+  for (const note of new Set(notes)) console.log(`  note: ${note}`)
+  console.log(`\n${checks - failures.length}/${checks} checks passed`)
+  if (failures.length) {
+    console.log('\nFailures:')
+    for (const f of failures) console.log(`  - ${f}`)
+    process.exit(1)
+  }
+}
+
+/**
+ * A browser context whose pages' console errors are collected. `allow` lists resource URLs whose
+ * failure is the point of a check there (e.g. an internal indicator asked for anonymously).
+ */
+async function newContext(browser, { viewport = { width: 1440, height: 900 }, serviceWorkers = 'block', offlineExpected = false, allow = [] } = {}) {
+  const context = await browser.newContext({ viewport, serviceWorkers })
+  const errors = []
+  context.on('page', (page) => watch(page, errors, offlineExpected, allow))
+  return { context, errors }
+}
+
+function watch(page, errors, offlineExpected, allow) {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return
+    const url = message.location()?.url ?? ''
+    if (expectedResourceError(message.text(), url)) return
+    if (message.text().startsWith('Failed to load resource') && allow.some((pattern) => pattern.test(url))) return
+    // offline on purpose: the live stream and uncached requests cannot reach the server
+    if (offlineExpected && /ERR_INTERNET_DISCONNECTED|ERR_FAILED/.test(message.text())) return
+    errors.push(`console error on ${page.url()}: ${message.text()} ${url}`)
+  })
+  page.on('pageerror', (error) => errors.push(`page error on ${page.url()}: ${error.message}`))
+}
+
+async function signIn(context, user) {
+  const answer = await context.request.post(`${BASE}/api/v1/session`, {
+    data: { username: user, password: `demo-${user}-2026` },
+    headers: { Origin: BASE },
+  })
+  check(answer.ok(), `${user} signs in (HTTP ${answer.status()})`)
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}
+
+async function noHorizontalScroll(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+}
+
+function reportErrors(errors, where) {
+  check(errors.length === 0, `no console or page errors (${where})${errors.length ? ':\n      ' + errors.slice(0, 5).join('\n      ') : ''}`)
+  errors.length = 0
+}
+
+async function run(browser) {
+  // --- anonymous visitor ---
+  console.log('anonymous')
+  {
+    const internal = await internalIndicator(browser)
+    const { context, errors } = await newContext(browser, { allow: internal ? [new RegExp(`/api/v1/indicators/${internal.replace('.', '\\.')}$`)] : [] })
+    const page = await context.newPage()
+    await page.goto(`${BASE}/`)
+    await page.waitForSelector('.tile', { timeout: 15000 })
+    check(await page.locator('[data-role=sign-in]').isVisible(), 'anonymous sees the sign-in link')
+    const publicFields = (await (await context.request.get(`${BASE}/api/v1/dashboards`)).json()).items.length - 1
+    await page.click('[data-nav=fields]')
+    check((await page.locator('.dropdown a').count()) === publicFields, `anonymous: the Fields menu lists the ${publicFields} fields with public indicators`)
+    await page.click('[data-nav=fields]')
+    if (internal) {
+      await page.goto(`${BASE}/i/${internal}`)
+      const asked = await page.waitForSelector('[data-role=sign-in-needed]', { timeout: 10000 }).then(() => true, () => false)
+      check(asked, `anonymous: an internal indicator (${internal}) asks to sign in`)
+    } else notes.push('the demo has no internal indicator: the anonymous sign-in prompt was not checked')
+    await page.goto(`${BASE}/d/BUD`)
+    await page.waitForSelector('.domain[data-ready="1"]', { timeout: 15000 })
+    check((await page.locator('[data-role=edit-layout]').count()) === 0, 'anonymous has no layout editing')
+    await shot(page, 'anonymous-field')
+    await page.goto(`${BASE}/sign-in`)
+    await page.fill('input[name=username]', 'viewer')
+    await page.fill('input[name=password]', 'wrong-password')
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[data-role=sign-in-error]', { timeout: 5000 })
+    check(true, 'a wrong password is refused on the sign-in page')
+    await page.fill('input[name=password]', 'demo-viewer-2026')
+    await page.click('button[type=submit]')
+    await page.waitForURL(`${BASE}/`, { timeout: 5000 })
+    await page.waitForSelector('[data-role=user]:has-text("viewer")', { timeout: 5000 })
+    check(true, 'the sign-in form signs viewer in and shows the role in the menu')
+    await shot(page, 'sign-in-done')
+    reportErrors(errors, 'anonymous')
+    await context.close()
+  }
+
+  // --- every role ---
+  for (const user of ROLES) {
+    console.log(user)
+    const { context, errors } = await newContext(browser)
+    await signIn(context, user)
+    const me = await (await context.request.get(`${BASE}/api/v1/me`)).json()
+    const page = await context.newPage()
+    await page.goto(`${BASE}/`)
+    await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    check((await page.locator('[data-role=user]').innerText()).includes(user), `${user}: the menu names the user`)
+    check((await page.locator('[data-role=sign-out]').count()) === 1, `${user}: the menu offers signing out`)
+    const domain = me.domains?.[0] ?? 'BUD'
+    await page.goto(`${BASE}/d/${domain}`)
+    await page.waitForSelector('.domain[data-ready="1"]', { timeout: 15000 })
+    const canEdit = (await page.locator('[data-role=edit-layout]').count()) > 0
+    check(canEdit === EDITORS.has(user), `${user}: layout editing ${EDITORS.has(user) ? 'offered' : 'not offered'}`)
+    if (me.unit) {
+      await page.goto(`${BASE}/`)
+      await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+      const hrefs = await page.locator('.tile').evaluateAll((tiles) => tiles.map((a) => a.getAttribute('href')))
+      check(hrefs.length > 0 && hrefs.every((h) => h.includes(`unit=${me.unit}`)), `${user}: every tile is about unit ${me.unit} only`)
+      const title = await page.locator('h1').innerText()
+      const unit = await (await context.request.get(`${BASE}/api/v1/units/${me.unit}`)).json()
+      check(title.includes(unit.record.name), `${user}: the overview is titled with ${unit.record.name}`)
+    }
+    if (me.domains?.length) {
+      const shown = await page.locator('.overview .section').evaluateAll((s) => s.map((e) => e.dataset.domain))
+      check(shown.every((d) => me.domains.includes(d)), `${user}: overview shows only fields ${me.domains.join(',')} (saw ${shown.join(',')})`)
+    }
+    await shot(page, `role-${user}`)
+    reportErrors(errors, user)
+    await context.close()
+  }
+
+  // --- admin: overview, drill-down, layout, map, live ---
+  console.log('admin journeys')
+  const { context, errors } = await newContext(browser)
+  await signIn(context, 'admin')
+  const page = await context.newPage()
+  const firstRender = await measureFirstRender(page)
+  figures.push(`time to first render of the overview (navigation start → tiles visible): ${firstRender.toFixed(0)} ms`)
+  const fieldList = (await (await context.request.get(`${BASE}/api/v1/dashboards`)).json()).items.filter((d) => d.id !== 'overview')
+  const reported = []
+  for (const field of fieldList) {
+    const card = await (await context.request.get(`${BASE}/api/v1/scorecard?domain=${field.id}`)).json()
+    if (card.items.length) reported.push(field.id)
+  }
+  const sections = await page.locator('.overview .section').evaluateAll((s) => s.map((e) => ({ domain: e.dataset.domain, tiles: e.querySelectorAll('.tile').length })))
+  check(
+    sections.map((x) => x.domain).join() === reported.join() && sections.every((x) => x.tiles > 0),
+    `overview shows tiles for every field with figures, in the server's order (${sections.length}/${reported.length})`,
+  )
+  await page.click('[data-nav=fields]')
+  const menu = await page.locator('.dropdown a').allInnerTexts()
+  check(menu.length === fieldList.length && menu[0] === fieldList[0].name_vi, `the Fields menu lists the ${fieldList.length} fields of /dashboards by name ("${menu[0]}")`)
+  await page.click('[data-nav=fields]')
+  await shot(page, 'overview')
+
+  // drill: province tile → indicator → commune → unit page
+  await page.locator('.section[data-domain=BUD] .tile').first().click()
+  await page.waitForSelector('.indicator[data-ready="1"] [data-role=figures]', { timeout: 15000 })
+  check(/\/i\//.test(page.url()), 'a tile opens its indicator page')
+  const explanation = await page.locator('[data-role=explanation]').innerText()
+  check(explanation.length > 20, `the status is explained in words ("${explanation.slice(0, 60)}…")`)
+  await page.waitForSelector('[data-role=breakdown] tbody tr', { timeout: 10000 })
+  await page.locator('[data-role=breakdown] tbody tr').first().click()
+  await page.waitForSelector('[data-role=history]', { timeout: 10000 })
+  await page.waitForSelector('.unit-map[data-ready="1"]', { timeout: 15000 })
+  await shot(page, 'indicator')
+  await page.locator('[data-role=breakdown] tbody tr a').first().click()
+  await page.waitForSelector('.unit[data-ready="1"]', { timeout: 15000 })
+  check(/\/u\/\d+/.test(page.url()), `a commune row opens its unit page (${new URL(page.url()).pathname})`)
+  await page.waitForTimeout(800)
+  await shot(page, 'unit')
+
+  // layout editing (buttons), saved through PUT when the server has it
+  await page.goto(`${BASE}/d/ECO`)
+  await page.waitForSelector('.domain[data-ready="1"]')
+  await page.click('[data-role=edit-layout]')
+  await page.locator('[data-role=layout-editor] li').nth(1).locator('[data-action=up]').click()
+  await page.locator('[data-role=layout-editor] li').first().locator('[data-action=pin]').click()
+  await shot(page, 'field-edit')
+  await page.click('[data-role=cancel-layout]')
+  check((await page.locator('.tile').count()) > 0, 'cancelling the edit shows the tiles again')
+  await shot(page, 'field')
+
+  // value history of an entered value: a commune row of an indicator without a formula
+  await page.goto(`${BASE}/i/${LIVE_INDICATOR}`)
+  await page.waitForSelector('[data-role=breakdown] tbody tr', { timeout: 15000 })
+  const row = page.locator('[data-role=breakdown] tbody tr').first()
+  const rowUnit = await row.getAttribute('data-unit')
+  await row.click()
+  await page.waitForSelector(`[data-role=history][data-unit="${rowUnit}"]`, { timeout: 10000 })
+  const author = await page
+    .waitForSelector('[data-role=history] [data-role=author]', { timeout: 10000 })
+    .then((cell) => cell.innerText(), () => '')
+  check(author.trim().length > 0, `the value history of commune ${rowUnit} names its author ("${author.trim()}")`)
+  await shot(page, 'indicator-history')
+
+  await mapChecks(page)
+
+  // live: a value POSTed through the API appears on an open indicator page within 2 s
+  // (loaded by its address directly: the server answers the app's page for paths with dots)
+  await page.goto(`${BASE}/i/${LIVE_INDICATOR}?unit=${LIVE_UNIT}`)
+  await page.waitForSelector('.indicator[data-ready="1"] [data-role=value]', { timeout: 15000 })
+  check(page.url().includes(`/i/${LIVE_INDICATOR}`), `an indicator address with a dot loads directly (/i/${LIVE_INDICATOR})`)
+  const current = await (await context.request.get(`${BASE}/api/v1/values?indicator=${LIVE_INDICATOR}&unit=${LIVE_UNIT}`)).json()
+  const before = await page.locator('[data-role=figures] [data-role=value]').innerText()
+  const written = Math.round(((current.value ?? 0) + 1.23) * 100) / 100
+  const t0 = Date.now()
+  const post = await context.request.post(`${BASE}/api/v1/observations`, {
+    data: [{ indicator: LIVE_INDICATOR, unit: LIVE_UNIT, period: current.period, value: written, comment: 'e2e live check' }],
+    headers: { Origin: BASE },
+  })
+  check(post.ok(), `POST /observations as admin (HTTP ${post.status()})`)
+  let after = before
+  while (Date.now() - t0 < 2000 && after === before) {
+    await page.waitForTimeout(50)
+    after = await page.locator('[data-role=figures] [data-role=value]').innerText()
+  }
+  const latency = Date.now() - t0
+  check(after !== before, `the written value appears on the open indicator page within 2 s (${before} → ${after}, ${latency} ms)`)
+  figures.push(`live update latency (POST → indicator page changed): ${latency} ms`)
+  await shot(page, 'indicator-live')
+  await context.request.post(`${BASE}/api/v1/observations`, {
+    data: [{ indicator: LIVE_INDICATOR, unit: LIVE_UNIT, period: current.period, value: current.value, comment: 'e2e live check: restored' }],
+    headers: { Origin: BASE },
+  })
+  reportErrors(errors, 'admin journeys')
+
+  // --- wall mode at 1080p and 4K ---
+  for (const [width, height, name] of [
+    [1920, 1080, 'wall-1080p'],
+    [3840, 2160, 'wall-4k'],
+  ]) {
+    console.log(name)
+    await page.setViewportSize({ width, height })
+    await page.goto(`${BASE}/wall?every=5&ids=overview,BUD,ECO`)
+    await page.waitForSelector('.wall .field', { timeout: 15000 })
+    await page.waitForTimeout(800)
+    check(await noScrollbars(page), `${name}: the overview board has no scrollbars`)
+    await shot(page, `${name}-overview`)
+    await page.waitForSelector('.wall[data-board=BUD] .tile', { timeout: 15000 })
+    await page.waitForTimeout(1200)
+    check(await noScrollbars(page), `${name}: a field board has no scrollbars`)
+    check(await page.locator('[data-role=clock]').isVisible(), `${name}: the clock is shown`)
+    await shot(page, `${name}-field`)
+  }
+  reportErrors(errors, 'wall')
+
+  // --- phone ---
+  console.log('phone 390×844')
+  await page.setViewportSize({ width: 390, height: 844 })
+  for (const [path, ready, name] of [
+    ['/', '.overview[data-ready="1"] .tile', 'phone-overview'],
+    ['/d/BUD', '.domain[data-ready="1"]', 'phone-field'],
+    [`/u/${LIVE_UNIT}`, '.unit[data-ready="1"]', 'phone-unit'],
+    ['/map', '.unit-map[data-ready="1"]', 'phone-map'],
+  ]) {
+    await page.goto(`${BASE}${path}`)
+    await page.waitForSelector(ready, { timeout: 20000 })
+    await page.waitForTimeout(500)
+    check(await noHorizontalScroll(page), `${name}: no horizontal scroll`)
+    await shot(page, name)
+  }
+  await page.goto(`${BASE}/i/${LIVE_INDICATOR}?unit=${LIVE_UNIT}`)
+  await page.waitForSelector('.indicator[data-ready="1"] [data-role=figures]')
+  await page.waitForTimeout(800)
+  check(await noHorizontalScroll(page), 'phone-indicator: no horizontal scroll')
+  await shot(page, 'phone-indicator')
+  await page.click('.menu-toggle')
+  await shot(page, 'phone-menu')
+  const manifest = await context.request.get(`${BASE}/manifest.webmanifest`)
+  check(manifest.ok() && (await manifest.json()).icons?.length >= 2, 'the PWA manifest is served with icons')
+  const worker = await context.request.get(`${BASE}/sw.js`)
+  check(worker.ok(), 'the service worker script is served')
+  reportErrors(errors, 'phone')
+
+  if (SOAK_MINUTES > 0) await soak(page, errors)
+  await context.close()
+
+  await unitPageChecks(browser)
+  await layoutChecks(browser)
+  await offlineChecks(browser)
+}
+
+/** The unit page: a compact summary per field, the full list behind an expander. */
+async function unitPageChecks(browser) {
+  console.log('unit page')
+  const { context, errors } = await newContext(browser)
+  await signIn(context, 'admin')
+  const page = await context.newPage()
+  await page.goto(`${BASE}/u/${LIVE_UNIT}`)
+  await page.waitForSelector('.unit[data-ready="1"] .field[data-domain] [data-role=counts]', { timeout: 20000 })
+  const field = page.locator('.field[data-domain]').filter({ has: page.locator('[data-role=expand]') }).first()
+  const keyRows = await field.locator('[data-role=key] tr').count()
+  check(keyRows > 0 && keyRows <= 3, `a field shows its key indicators only (${keyRows} rows) with status counts`)
+  const label = await field.locator('[data-role=expand]').innerText()
+  await field.locator('[data-role=expand]').click()
+  const allRows = await field.locator('[data-role=all] tr').count()
+  check(allRows > keyRows, `the expander ("${label}") shows all of the field's indicators (${allRows} rows)`)
+  await shot(page, 'unit-expanded')
+  reportErrors(errors, 'unit page')
+  await context.close()
+}
+
+/** An operator saves a layout (reordered, one tile hidden); it survives a reload; then it is put back. */
+async function layoutChecks(browser) {
+  console.log('layout saving (operator)')
+  const FIELD = 'ECO'
+  const { context, errors } = await newContext(browser)
+  await signIn(context, 'operator')
+  const original = await (await context.request.get(`${BASE}/api/v1/dashboards/${FIELD}`)).json()
+  const page = await context.newPage()
+  try {
+    await page.goto(`${BASE}/d/${FIELD}`)
+    await page.waitForSelector('.domain[data-ready="1"] .tile', { timeout: 20000 })
+    await page.click('[data-role=edit-layout]')
+    const editor = page.locator('[data-role=layout-editor] li')
+    const before = await editor.evaluateAll((items) => items.map((li) => li.dataset.indicator))
+    // the second tile moves to the top; the third is hidden
+    await editor.nth(1).locator('[data-action=up]').click()
+    await editor.nth(2).locator('[data-action=hide]').click()
+    const [moved, first, hidden] = [before[1], before[0], before[2]]
+    await page.click('[data-role=save-layout]')
+    await page.waitForSelector('[data-role=save-message]', { timeout: 10000 })
+    const message = await page.locator('[data-role=save-message]').innerText()
+    check(!/[:]/.test(message), `the layout is saved (${message.replace(/^\W+/, '')})`)
+    await page.reload()
+    await page.waitForSelector('.domain[data-ready="1"] .tile', { timeout: 20000 })
+    const shown = await page.locator('.tile').evaluateAll((tiles) => tiles.map((a) => a.dataset.indicator))
+    const pinned = new Set(original.tiles.filter((tile) => tile.pinned).map((tile) => tile.indicator))
+    const orderKept = pinned.has(first) || !shown.includes(first) || !shown.includes(moved) || shown.indexOf(moved) < shown.indexOf(first)
+    check(orderKept && !shown.includes(hidden), `after a reload ${moved} comes before ${first} and ${hidden} is hidden`)
+    const saved = await (await context.request.get(`${BASE}/api/v1/dashboards/${FIELD}`)).json()
+    check(saved.saved && saved.updated_by === 'operator' && saved.tiles[0].indicator === moved, `the server keeps the layout, saved by operator (${saved.updated_by})`)
+    check((await page.locator('[data-role=layout-note]').innerText()).includes('operator'), 'the page says who saved the layout')
+    const bad = await context.request.put(`${BASE}/api/v1/dashboards/${FIELD}`, {
+      data: { tiles: [{ ...original.tiles[0], chart: 'pie' }] },
+      headers: { Origin: BASE },
+    })
+    const problem = await bad.json().catch(() => ({}))
+    check(bad.status() === 422 && problem.errors?.[0]?.field === 'chart', `a bad tile is refused with its field (HTTP ${bad.status()}, ${problem.errors?.[0]?.field})`)
+    await shot(page, 'field-saved')
+  } finally {
+    const put = await context.request.put(`${BASE}/api/v1/dashboards/${FIELD}`, { data: { tiles: original.tiles }, headers: { Origin: BASE } })
+    check(put.ok(), `the original layout of ${FIELD} is put back (HTTP ${put.status()})`)
+  }
+  reportErrors(errors, 'layout saving')
+  await context.close()
+}
+
+/**
+ * With the service worker allowed: once it controls the page and has kept the overview's
+ * answers, an offline reload shows the last data and how old it is.
+ */
+async function offlineChecks(browser) {
+  console.log('offline')
+  const { context, errors } = await newContext(browser, { serviceWorkers: 'allow', offlineExpected: true })
+  await signIn(context, 'viewer')
+  const page = await context.newPage()
+  await page.goto(`${BASE}/`)
+  await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+  const controlled = await page
+    .waitForFunction(() => !!navigator.serviceWorker?.controller, null, { timeout: 15000 })
+    .then(() => true, () => false)
+  check(controlled, 'the service worker controls the page')
+  // the first load's answers may have come before the worker took over: load once more through it
+  await page.reload()
+  await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+  await page.waitForTimeout(1000)
+  const online = await page.locator('.overview .tile').count()
+  await context.setOffline(true)
+  try {
+    await page.reload()
+    await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    const offline = await page.locator('.overview .tile').count()
+    check(offline > 0 && offline === online, `offline, the overview shows the last data (${offline} tiles, ${online} online)`)
+    const marker = page.locator('.app-header [data-state=offline]')
+    await marker.waitFor({ timeout: 5000 }).catch(() => {})
+    const text = (await marker.count()) ? await marker.innerText() : ''
+    const cachedAt = (await marker.count()) ? await marker.getAttribute('data-cached-at') : ''
+    check(!!cachedAt && /\(.+\)/.test(text), `the header says the data is offline and how old it is ("${text}")`)
+    check((await page.locator('[data-role=user]').innerText()).includes('viewer'), 'offline, the user stays signed in on screen')
+    await shot(page, 'offline')
+  } finally {
+    await context.setOffline(false)
+  }
+  reportErrors(errors, 'offline')
+  await context.close()
+}
+
+/**
+ * The map: units drawn as polygons at commune level (fill, outline, names), the legend and the
+ * approximate-boundaries note; old districts for a period before they were dissolved.
+ */
+async function mapChecks(page) {
+  await page.goto(`${BASE}/map?indicator=${LIVE_INDICATOR}&level=commune`)
+  await page.waitForFunction(() => Number(document.querySelector('.unit-map')?.getAttribute('data-features')) > 0, null, { timeout: 20000 })
+  await page.waitForFunction(() => Number(document.querySelector('.unit-map')?.getAttribute('data-drawn')) > 0, null, { timeout: 20000 }).catch(() => {})
+  const map = page.locator('.unit-map')
+  const [coloured, drawn, polygons] = await Promise.all(['data-features', 'data-drawn', 'data-polygons'].map((a) => map.getAttribute(a).then(Number)))
+  check((await page.locator('.unit-map canvas').count()) > 0, 'the map has a canvas')
+  check(coloured > 100, `the map colours ${coloured} communes`)
+  check(polygons > 100 && drawn > 100, `the communes are drawn as polygons (${polygons} polygons in the data, ${drawn} units rendered)`)
+  const approximate = await page.locator('[data-role=approximate]').count()
+  const flagged = await page.evaluate(() => fetch('/api/v1/units/geojson?level=commune').then((r) => r.json()).then((g) => g.features.some((f) => f.properties.approximate)))
+  check(approximate === (flagged ? 1 : 0), `the approximate-boundaries note is ${flagged ? 'shown' : 'absent'} as the data says`)
+  const labels = await page.locator('.unit-label:not(.unit-label-hidden)').count()
+  check(labels > 5, `unit names are drawn without overlapping (${labels} shown)`)
+  check((await page.locator('.unit-map .legend .item').count()) >= 5, 'the map has a legend')
+  await shot(page, 'map')
+  await page.selectOption('[data-role=mode]', 'bands')
+  await page.waitForTimeout(500)
+  await shot(page, 'map-bands')
+
+  // districts: none today; the old ones for a period before they were dissolved
+  await page.selectOption('[data-role=level]', 'district')
+  await page.waitForSelector('[data-role=no-districts]', { timeout: 15000 }).catch(() => {})
+  check((await page.locator('[data-role=no-districts]').count()) === 1, 'district level in the latest period says there are no districts')
+  const periods = await page.locator('[data-role=period] option').evaluateAll((options) => options.map((o) => o.value))
+  const old = periods.find((p) => p < DISTRICTS_UNTIL)
+  if (!old) {
+    notes.push(`no period before ${DISTRICTS_UNTIL} with data for ${LIVE_INDICATOR}: old districts not checked`)
+    return
+  }
+  await page.selectOption('[data-role=period]', old)
+  await page.waitForSelector('[data-role=old-units]', { timeout: 15000 })
+  await page.waitForFunction(() => Number(document.querySelector('.unit-map')?.getAttribute('data-features')) > 0, null, { timeout: 15000 }).catch(() => {})
+  const districts = Number(await map.getAttribute('data-total'))
+  const withValues = Number(await map.getAttribute('data-features'))
+  check(districts > 20 && withValues === districts, `in ${old} the map shows the ${districts} old districts, all with values (${withValues})`)
+  await shot(page, 'map-old-districts')
+}
+
+/** An indicator that is not public, found as admin (null when the catalogue has none). */
+async function internalIndicator(browser) {
+  const context = await browser.newContext()
+  try {
+    await signIn(context, 'admin')
+    const list = await (await context.request.get(`${BASE}/api/v1/indicators?limit=1000`)).json()
+    return list.items.find((i) => !i.public)?.code ?? null
+  } finally {
+    await context.close()
+  }
+}
+
+async function noScrollbars(page) {
+  return page.evaluate(
+    () =>
+      document.documentElement.scrollWidth <= window.innerWidth &&
+      document.documentElement.scrollHeight <= window.innerHeight &&
+      document.body.scrollHeight <= window.innerHeight,
+  )
+}
+
+async function measureFirstRender(page) {
+  await page.goto(`${BASE}/`)
+  await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+  // a second, warm load: what a user sees once the assets are cached
+  await page.goto(`${BASE}/`)
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const done = () => resolve(performance.now())
+        if (document.querySelector('.overview[data-ready="1"] .tile')) return done()
+        new MutationObserver((_, observer) => {
+          if (document.querySelector('.overview[data-ready="1"] .tile')) {
+            observer.disconnect()
+            done()
+          }
+        }).observe(document.documentElement, { subtree: true, childList: true, attributes: true })
+      }),
+  )
+}
+
+async function soak(page, errors) {
+  console.log(`soak: wall rotating for ${SOAK_MINUTES} min`)
+  await page.setViewportSize({ width: 1920, height: 1080 })
+  await page.goto(`${BASE}/wall?every=10`)
+  await page.waitForSelector('.wall .field', { timeout: 15000 })
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  const heap = async () => {
+    await cdp.send('HeapProfiler.collectGarbage').catch(() => {})
+    const { metrics } = await cdp.send('Performance.getMetrics')
+    return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576
+  }
+  const start = await heap()
+  const deadline = Date.now() + SOAK_MINUTES * 60_000
+  while (Date.now() < deadline) await page.waitForTimeout(Math.min(60_000, deadline - Date.now()))
+  const end = await heap()
+  figures.push(`wall JS heap after ${SOAK_MINUTES} min of rotation: ${end.toFixed(1)} MB (at start ${start.toFixed(1)} MB)`)
+  reportErrors(errors, 'soak')
+}
+
+async function bundleFigures() {
+  let files
+  try {
+    files = await readdir(join(DIST, 'assets'))
+  } catch {
+    notes.push('no dist/ to measure: run npm run build first')
+    return
+  }
+  let total = 0
+  const sizes = []
+  for (const file of files) {
+    if (!/\.(js|mjs|css)$/.test(file)) continue
+    const gz = gzipSync(await readFile(join(DIST, 'assets', file))).length
+    total += gz
+    sizes.push([file, gz])
+  }
+  const html = await readFile(join(DIST, 'index.html'), 'utf8')
+  const entry = [...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.(?:js|css))"/g)].map((m) => m[1])
+  const entryBytes = sizes.filter(([f]) => entry.includes(f)).reduce((a, [, s]) => a + s, 0)
+  figures.push(`bundle, gzip: all JS+CSS ${(total / 1024).toFixed(1)} KiB; entry (index.html's scripts, styles, preloads) ${(entryBytes / 1024).toFixed(1)} KiB`)
+  for (const [file, gz] of sizes.sort((a, b) => b[1] - a[1]).slice(0, 8)) figures.push(`  ${file}: ${(gz / 1024).toFixed(1)} KiB gzip`)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

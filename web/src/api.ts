@@ -1,0 +1,296 @@
+/** The one client of the Vantage HTTP API (same origin, cookie session). */
+import { ref } from 'vue'
+
+export type Status = 'met' | 'on_track' | 'at_risk' | 'missed' | 'no_data'
+export type Role = 'admin' | 'leader' | 'operator' | 'data_owner' | 'viewer'
+export type ChartKind = 'line' | 'bar' | 'number'
+
+export interface UnitRef {
+  code: string
+  level: string
+  name: string
+}
+
+export interface TargetView {
+  kind: 'at_least' | 'at_most' | 'range'
+  value: number
+  max: number | null
+  period: string
+}
+
+export interface ForecastView {
+  method: 'seasonal' | 'linear'
+  value: number
+  days_elapsed: number
+  days_total: number
+  last_year_to_date: number | null
+  last_year_total: number | null
+}
+
+export interface Explanation {
+  rule: 'period_complete' | 'already_decided' | 'forecast' | 'current_value' | 'no_value'
+  polarity: 'higher_better' | 'lower_better' | 'target_range'
+  compared: number | null
+  target: TargetView
+  forecast: ForecastView | null
+}
+
+export interface Figures {
+  indicator: string
+  unit: UnitRef
+  period: string
+  value: number | null
+  year_to_date: number | null
+  last_year: number | null
+  change: number | null
+  change_percent: number | null
+  target_percent: number | null
+  status: Status | null
+  explanation: Explanation | null
+  carried: boolean
+}
+
+export interface FiguresList {
+  unit: UnitRef
+  /** null when nothing is reported yet (then `items` is empty). */
+  period: string | null
+  items: Figures[]
+}
+
+export interface Indicator {
+  code: string
+  name_vi: string
+  name_en: string
+  domain: string
+  measure: string
+  frequency: string
+  time_aggregation: string
+  space_aggregation: string
+  polarity: 'higher_better' | 'lower_better' | 'target_range'
+  cumulative: boolean
+  levels: string
+  owner_agency: string
+  formula: string | null
+  public: boolean
+  source: string
+  confidence: string
+}
+
+export interface Unit {
+  code: string
+  name: string
+  kind: string
+  level: string
+  parent: string | null
+  point: { lat: number; lon: number } | null
+  valid_from: string | null
+  valid_to: string | null
+}
+
+export interface Lineage {
+  old_code: string
+  new_code: string
+  kind: string
+  date: string
+  weight: number
+}
+
+export interface UnitDetail {
+  record: Unit
+  children: number
+  history: Unit[]
+  predecessors: Lineage[]
+  successors: Lineage[]
+}
+
+export interface SeriesView {
+  indicator: string
+  unit: UnitRef
+  type: string
+  points: { period: string; value: number | null }[]
+}
+
+export interface Me {
+  username: string
+  role: Role
+  agency: string
+  domains: string[]
+  unit: string | null
+}
+
+export interface DashboardTile {
+  indicator: string
+  hidden: boolean
+  pinned: boolean
+  chart: ChartKind
+}
+
+/** A dashboard the caller can see: the overview or a field (domain), with its names. */
+export interface DashboardEntry {
+  id: string
+  name_vi: string
+  name_en: string
+  indicators: number
+}
+
+export interface Dashboard {
+  id: string
+  tiles: DashboardTile[]
+  saved: boolean
+  updated_by: string | null
+  updated_at: string | null
+}
+
+export interface HistoryEntry {
+  revision: number
+  value: number
+  status: string
+  comment: string | null
+  source: string
+  author: string
+  recorded_at: string
+}
+
+export interface Site {
+  basemap_style: string | null
+}
+
+export interface UnitFeature {
+  type: 'Feature'
+  id: string
+  geometry: { type: 'Point' | 'Polygon' | 'MultiPolygon'; coordinates: unknown } | null
+  properties: Unit & { approximate?: boolean }
+}
+
+export interface UnitCollection {
+  type: 'FeatureCollection'
+  features: UnitFeature[]
+}
+
+/** One rejected item of a write (e.g. a tile of a layout), as the problem document lists it. */
+export interface ItemError {
+  index: number
+  field: string
+  reason: string
+}
+
+/** An RFC 9457 problem document, or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: ItemError[] = [],
+  ) {
+    super(detail || title || `HTTP ${status}`)
+    this.name = 'ApiError'
+  }
+}
+
+/**
+ * When answers come from the service worker's cache (offline), the time the oldest of them was
+ * stored; null while the network answers. The shell shows it as the data's age.
+ */
+export const cachedSince = ref<Date | null>(null)
+/** The last time any API answer arrived from the network. */
+export const lastNetworkAnswer = ref<Date | null>(null)
+
+/** Header the service worker adds to answers it serves from its cache. */
+export const CACHED_AT_HEADER = 'X-Vantage-Cached-At'
+
+function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value))
+  const text = search.toString()
+  return text ? `?${text}` : ''
+}
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    })
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error
+    throw new ApiError(0, 'network', 'Network error', (error as Error).message)
+  }
+  const cachedAt = response.headers.get(CACHED_AT_HEADER)
+  if (cachedAt) {
+    const at = new Date(cachedAt)
+    if (!cachedSince.value || at < cachedSince.value) cachedSince.value = at
+  } else if (method === 'GET' && response.status < 500) {
+    cachedSince.value = null
+    lastNetworkAnswer.value = new Date()
+  }
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  const data = text ? safeJson(text) : undefined
+  if (!response.ok) {
+    const problem = (data ?? {}) as Partial<{ type: string; title: string; detail: string; errors: ItemError[] }>
+    throw new ApiError(response.status, problem.type ?? 'about:blank', problem.title ?? response.statusText, problem.detail ?? '', Array.isArray(problem.errors) ? problem.errors : [])
+  }
+  return data as T
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const get = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal)
+
+export const api = {
+  me: () => get<Me>('/me'),
+  signIn: (username: string, password: string) => request<Me>('POST', '/session', { username, password }),
+  signOut: () => request<void>('DELETE', '/session'),
+
+  async indicators(domain?: string): Promise<Indicator[]> {
+    const all: Indicator[] = []
+    let cursor: string | null = null
+    do {
+      const page: { items: Indicator[]; next_cursor: string | null } = await get(`/indicators${query({ domain, cursor, limit: 1000 })}`)
+      all.push(...page.items)
+      cursor = page.next_cursor
+    } while (cursor)
+    return all
+  },
+  indicator: (code: string) => get<Indicator>(`/indicators/${encodeURIComponent(code)}`),
+
+  async units(params: { level?: string; parent?: string; as_of?: string } = {}): Promise<Unit[]> {
+    const all: Unit[] = []
+    let cursor: string | null = null
+    do {
+      const page: { items: Unit[]; next_cursor: string | null } = await get(`/units${query({ ...params, cursor, limit: 1000 })}`)
+      all.push(...page.items)
+      cursor = page.next_cursor
+    } while (cursor)
+    return all
+  },
+  unit: (code: string, asOf?: string) => get<UnitDetail>(`/units/${encodeURIComponent(code)}${query({ as_of: asOf })}`),
+  unitsGeojson: (level?: string, asOf?: string) => get<UnitCollection>(`/units/geojson${query({ level, as_of: asOf })}`),
+
+  values: (indicator: string, unit?: string, period?: string) => get<Figures>(`/values${query({ indicator, unit, period })}`),
+  series: (p: { indicator: string; unit?: string; type?: string; from?: string; to?: string }, signal?: AbortSignal) =>
+    get<SeriesView>(`/series${query(p)}`, signal),
+  breakdown: (indicator: string, unit?: string, period?: string) => get<FiguresList>(`/breakdown${query({ indicator, unit, period })}`),
+  rankings: (p: { indicator: string; unit?: string; period?: string; order?: 'best' | 'worst'; limit?: number }) =>
+    get<FiguresList>(`/rankings${query(p)}`),
+  scorecard: (domain: string, unit?: string, period?: string) => get<FiguresList>(`/scorecard${query({ domain, unit, period })}`),
+
+  dashboards: () => get<{ items: DashboardEntry[] }>('/dashboards'),
+  dashboard: (id: string) => get<Dashboard>(`/dashboards/${encodeURIComponent(id)}`),
+  saveDashboard: (id: string, tiles: DashboardTile[]) => request<Dashboard>('PUT', `/dashboards/${encodeURIComponent(id)}`, { tiles }),
+
+  history: (indicator: string, unit: string, period: string) =>
+    get<{ items: HistoryEntry[] }>(`/observations/history${query({ indicator, unit, period })}`),
+  site: () => get<Site>('/site'),
+}
