@@ -414,8 +414,13 @@ async function layoutChecks(browser) {
     check(bad.status() === 422 && problem.errors?.[0]?.field === 'chart', `a bad tile is refused with its field (HTTP ${bad.status()}, ${problem.errors?.[0]?.field})`)
     await shot(page, 'field-saved')
   } finally {
-    const put = await context.request.put(`${BASE}/api/v1/dashboards/${FIELD}`, { data: { tiles: original.tiles }, headers: { Origin: BASE } })
-    check(put.ok(), `the original layout of ${FIELD} is put back (HTTP ${put.status()})`)
+    // Back to the catalogue's default, or to the layout someone had saved before this run.
+    const restore = original.saved
+      ? context.request.put(`${BASE}/api/v1/dashboards/${FIELD}`, { data: { tiles: original.tiles }, headers: { Origin: BASE } })
+      : context.request.delete(`${BASE}/api/v1/dashboards/${FIELD}`, { headers: { Origin: BASE } })
+    const restored = await restore
+    const now = await (await context.request.get(`${BASE}/api/v1/dashboards/${FIELD}`)).json()
+    check(restored.ok() && now.saved === original.saved, `the layout of ${FIELD} is as before the run (HTTP ${restored.status()}, saved: ${now.saved})`)
   }
   reportErrors(errors, 'layout saving')
   await context.close()

@@ -209,6 +209,11 @@ impl Engine {
         }
     }
 
+    /// Whether a target was ever set for the indicator on the unit (clearing one does not forget it).
+    pub fn has_targets(&self, indicator: IndicatorId, unit: UnitIndex) -> bool {
+        self.targeted.contains(&(indicator, unit))
+    }
+
     /// Sets or clears targets, returning the cells whose status changed.
     pub fn apply_targets(
         &mut self,

@@ -62,19 +62,27 @@ fn candidates<'a>(id: &str, catalogue: &'a [Indicator]) -> Vec<&'a Indicator> {
         .collect()
 }
 
-/// The tiles of a dashboard nobody has arranged: a domain's every indicator, or the first few of each
-/// domain on the overview.
-pub fn default_tiles(id: &str, catalogue: &[Indicator]) -> Vec<Tile> {
-    let mut per_domain = std::collections::HashMap::<&str, usize>::new();
-    candidates(id, catalogue)
-        .into_iter()
-        .filter(|indicator| {
+/// The tiles of a dashboard nobody has arranged: a domain's every indicator, or on the overview the first
+/// few of each domain, key indicators (those with targets, say) before the others.
+pub fn default_tiles(
+    id: &str,
+    catalogue: &[Indicator],
+    is_key: impl Fn(&Indicator) -> bool,
+) -> Vec<Tile> {
+    let mut indicators = candidates(id, catalogue);
+    if id == OVERVIEW {
+        // Stable: catalogue order within the key ones and within the rest.
+        indicators.sort_by_key(|indicator| !is_key(indicator));
+        let mut per_domain = std::collections::HashMap::<&str, usize>::new();
+        indicators.retain(|indicator| {
             let shown = per_domain.entry(indicator.domain.as_str()).or_default();
             *shown += 1;
-            id != OVERVIEW || *shown <= OVERVIEW_TILES_PER_DOMAIN
-        })
-        .map(Tile::for_indicator)
-        .collect()
+            *shown <= OVERVIEW_TILES_PER_DOMAIN
+        });
+        // Back to catalogue order, so that domains stay together.
+        indicators.sort_by_key(|indicator| catalogue.iter().position(|i| i.code == indicator.code));
+    }
+    indicators.into_iter().map(Tile::for_indicator).collect()
 }
 
 /// A saved layout against today's catalogue: tiles of indicators that left it are dropped; on a domain's
@@ -159,22 +167,28 @@ mod tests {
 
     #[test]
     fn defaults_take_a_domains_indicators_or_the_first_of_each_domain() {
-        let eco = default_tiles("ECO", &catalogue());
+        let eco = default_tiles("ECO", &catalogue(), |_| false);
         assert_eq!(codes(&eco), ["ECO.A", "ECO.B", "ECO.C"]);
         assert_eq!(
             eco.iter().map(|t| t.chart).collect::<Vec<_>>(),
             [ChartKind::Bar, ChartKind::Line, ChartKind::Bar]
         );
         assert_eq!(
-            codes(&default_tiles(OVERVIEW, &catalogue())),
+            codes(&default_tiles(OVERVIEW, &catalogue(), |_| false)),
             ["ECO.A", "ECO.B", "BUD.A"]
         );
-        assert!(default_tiles("NONE", &catalogue()).is_empty());
+        let targeted = |indicator: &Indicator| indicator.code == "ECO.C";
+        assert_eq!(
+            codes(&default_tiles(OVERVIEW, &catalogue(), targeted)),
+            ["ECO.A", "ECO.C", "BUD.A"],
+            "key indicators first, shown in catalogue order"
+        );
+        assert!(default_tiles("NONE", &catalogue(), |_| false).is_empty());
     }
 
     #[test]
     fn a_saved_layout_keeps_its_order_loses_retired_indicators_and_gains_new_ones() {
-        let mut saved = default_tiles("ECO", &catalogue());
+        let mut saved = default_tiles("ECO", &catalogue(), |_| false);
         saved.reverse();
         saved[0].hidden = true;
         saved.push(Tile::for_indicator(&indicator(
@@ -186,13 +200,17 @@ mod tests {
         let tiles = reconcile("ECO", saved, &catalogue());
         assert_eq!(codes(&tiles), ["ECO.C", "ECO.A", "ECO.B"]);
         assert!(tiles[0].hidden && !tiles[2].hidden);
-        let overview = reconcile(OVERVIEW, default_tiles("BUD", &catalogue()), &catalogue());
+        let overview = reconcile(
+            OVERVIEW,
+            default_tiles("BUD", &catalogue(), |_| false),
+            &catalogue(),
+        );
         assert_eq!(codes(&overview), ["BUD.A"], "the overview is not filled up");
     }
 
     #[test]
     fn checks_name_each_bad_tile() {
-        let mut tiles = default_tiles("ECO", &catalogue());
+        let mut tiles = default_tiles("ECO", &catalogue(), |_| false);
         tiles.push(Tile::for_indicator(&catalogue()[3]));
         tiles.push(tiles[0].clone());
         let problems = check("ECO", &tiles, &catalogue());

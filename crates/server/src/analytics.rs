@@ -206,7 +206,8 @@ pub(crate) fn parse_period(text: &str) -> Result<Period, Problem> {
     Period::parse(text).map_err(|error| Problem::invalid("period", error))
 }
 
-/// Today's unit of that code, or the one it named at the end of `period`; the province without a code.
+/// Today's unit of that code, or the one it named at the end of `period` (without a period, the last one it
+/// named); the province without a code.
 pub(crate) fn resolve_unit(
     state: &AppState,
     engine: &Engine,
@@ -223,9 +224,16 @@ pub(crate) fn resolve_unit(
             .and_then(|unit| registry.index_on(&unit.code, today))
             .ok_or_else(|| Problem::not_found("no province is loaded"));
     };
+    let last_record = || {
+        let last_day = registry.history(code).last()?.valid_to?.yesterday().ok()?;
+        registry.index_on(code, last_day)
+    };
     registry
         .index_on(code, today)
-        .or_else(|| period.and_then(|period| registry.index_on(code, period.end())))
+        .or_else(|| match period {
+            Some(period) => registry.index_on(code, period.end()),
+            None => last_record(),
+        })
         .ok_or_else(|| Problem::not_found(format!("no unit {code}")))
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vantage_model::dashboard::{self, OVERVIEW, Tile};
+use vantage_model::dashboard::{self, ChartKind, OVERVIEW, Tile};
 use vantage_model::indicator::Indicator;
 use vantage_store::SavedLayout;
 
@@ -21,7 +21,7 @@ use crate::{AppState, ItemError, Problem, audit, writes};
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_dashboards))
-        .routes(routes!(get_dashboard, put_dashboard))
+        .routes(routes!(get_dashboard, put_dashboard, reset_dashboard))
 }
 
 /// One tile: an indicator, whether it is hidden or pinned (shown first), and how it is drawn.
@@ -114,7 +114,7 @@ async fn get_dashboard(
     let catalogue = readable_catalogue(&state, &caller).await?;
     known(&id, &catalogue)?;
     let saved = state.store().dashboard_layout(&id).await?;
-    Ok(Json(view(&id, saved, &catalogue)))
+    Ok(Json(view(&state, &id, saved, &catalogue)))
 }
 
 /// Saves a dashboard's arrangement (admins, leaders and operators): the order of the tiles, which are
@@ -141,37 +141,46 @@ async fn put_dashboard(
     Path(id): Path<String>,
     body: Result<Json<LayoutChange>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<DashboardView>, Problem> {
-    let curator = caller.curator()?.username.clone();
-    check_same_site(&caller, &headers)?;
+    let (curator, catalogue) = arranging(&state, &caller, &headers, &id).await?;
     let Json(change) = body?;
-    let catalogue = readable_catalogue(&state, &caller).await?;
-    known(&id, &catalogue)?;
-    let mut errors = Vec::new();
-    let mut tiles = Vec::with_capacity(change.tiles.len());
-    for (index, tile) in change.tiles.into_iter().enumerate() {
-        match dashboard::ChartKind::parse(&tile.chart) {
-            Ok(chart) => tiles.push(Tile {
-                indicator: tile.indicator,
-                hidden: tile.hidden,
-                pinned: tile.pinned,
-                chart,
-            }),
-            Err(reason) => errors.push(ItemError {
+    // Every fault of every tile: a bad chart does not hide a bad indicator.
+    let charts: Vec<Result<ChartKind, String>> = change
+        .tiles
+        .iter()
+        .map(|tile| ChartKind::parse(&tile.chart))
+        .collect();
+    let tiles: Vec<Tile> = change
+        .tiles
+        .into_iter()
+        .zip(&charts)
+        .map(|(tile, chart)| Tile {
+            indicator: tile.indicator,
+            hidden: tile.hidden,
+            pinned: tile.pinned,
+            chart: chart.clone().unwrap_or(ChartKind::Line),
+        })
+        .collect();
+    let mut errors: Vec<ItemError> = charts
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, chart)| {
+            chart.err().map(|reason| ItemError {
                 index,
                 field: "chart".into(),
                 reason,
-            }),
-        }
-    }
-    if errors.is_empty() {
-        errors.extend(dashboard::check(&id, &tiles, &catalogue).into_iter().map(
-            |(index, reason)| ItemError {
-                index,
-                field: "indicator".into(),
-                reason,
-            },
-        ));
-    }
+            })
+        })
+        .chain(
+            dashboard::check(&id, &tiles, &catalogue)
+                .into_iter()
+                .map(|(index, reason)| ItemError {
+                    index,
+                    field: "indicator".into(),
+                    reason,
+                }),
+        )
+        .collect();
+    errors.sort_by_key(|error| error.index);
     if !errors.is_empty() {
         return Err(writes::refused(errors));
     }
@@ -185,7 +194,48 @@ async fn put_dashboard(
     state.store().save_dashboard_layout(&id, &layout).await?;
     let detail = json!({"tiles": layout.tiles.len()});
     audit::record(&state, &curator, "dashboard.save", &id, detail).await?;
-    Ok(Json(view(&id, Some(layout), &catalogue)))
+    Ok(Json(view(&state, &id, Some(layout), &catalogue)))
+}
+
+/// Forgets a dashboard's arrangement (admins, leaders and operators): it is generated from the catalogue
+/// again. Answers the dashboard as it now is.
+#[utoipa::path(
+    delete,
+    path = "/dashboards/{id}",
+    tag = "dashboards",
+    params(("id" = String, Path, description = "`overview` or a domain code")),
+    responses(
+        (status = 200, body = DashboardView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn reset_dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<DashboardView>, Problem> {
+    let (curator, catalogue) = arranging(&state, &caller, &headers, &id).await?;
+    if state.store().delete_dashboard_layout(&id).await? {
+        audit::record(&state, &curator, "dashboard.reset", &id, json!({})).await?;
+    }
+    Ok(Json(view(&state, &id, None, &catalogue)))
+}
+
+/// Who arranges dashboard `id` and the catalogue they see, or why the caller may not arrange it.
+async fn arranging(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(String, Vec<Indicator>), Problem> {
+    let curator = caller.curator()?.username.clone();
+    check_same_site(caller, headers)?;
+    let catalogue = readable_catalogue(state, caller).await?;
+    known(id, &catalogue)?;
+    Ok((curator, catalogue))
 }
 
 /// The catalogue as far as the caller may read it, in catalogue order.
@@ -204,7 +254,12 @@ fn known(id: &str, catalogue: &[Indicator]) -> Result<(), Problem> {
     }
 }
 
-fn view(id: &str, saved: Option<SavedLayout>, catalogue: &[Indicator]) -> DashboardView {
+fn view(
+    state: &AppState,
+    id: &str,
+    saved: Option<SavedLayout>,
+    catalogue: &[Indicator],
+) -> DashboardView {
     let (tiles, saved, updated_by, updated_at) = match saved {
         Some(layout) => (
             dashboard::reconcile(id, layout.tiles, catalogue),
@@ -212,7 +267,18 @@ fn view(id: &str, saved: Option<SavedLayout>, catalogue: &[Indicator]) -> Dashbo
             Some(layout.updated_by),
             Some(layout.updated_at.to_string()),
         ),
-        None => (dashboard::default_tiles(id, catalogue), false, None, None),
+        None => {
+            // Indicators with targets on the province come first on a default overview.
+            let engine = state.analytics.engine();
+            let province = crate::analytics::resolve_unit(state, &engine, None, None).ok();
+            let targeted = |indicator: &Indicator| {
+                province
+                    .zip(engine.catalog().id(&indicator.code))
+                    .is_some_and(|(province, id)| engine.has_targets(id, province))
+            };
+            let tiles = dashboard::default_tiles(id, catalogue, targeted);
+            (tiles, false, None, None)
+        }
     };
     DashboardView {
         id: id.to_owned(),

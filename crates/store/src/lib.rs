@@ -1166,6 +1166,15 @@ impl Store {
         }))
     }
 
+    /// Forgets a dashboard's saved layout; `false` when it had none.
+    pub async fn delete_dashboard_layout(&self, dashboard: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM dashboard_layouts WHERE dashboard = $1")
+            .bind(dashboard.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Saves a dashboard's layout over the previous one.
     pub async fn save_dashboard_layout(
         &self,

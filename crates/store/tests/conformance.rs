@@ -702,6 +702,9 @@ conformance!(dashboard_layouts_are_saved_over_each_other, |store| {
     store.save_dashboard_layout("BUD", &second).await.unwrap();
     assert_eq!(store.dashboard_layout("BUD").await.unwrap(), Some(second));
     assert_eq!(store.dashboard_layout("overview").await.unwrap(), None);
+    assert!(store.delete_dashboard_layout("BUD").await.unwrap());
+    assert!(!store.delete_dashboard_layout("BUD").await.unwrap());
+    assert_eq!(store.dashboard_layout("BUD").await.unwrap(), None);
 });
 
 conformance!(boundaries_are_kept_per_unit_record, |store| {
