@@ -167,11 +167,16 @@ fn observations(model: &Model, index: usize, options: &DemoOptions) -> Vec<Obser
 
 /// The demo province's reference files (data/demo), in import order: each kind refers only to kinds before
 /// it. Compiled in, so the demo works from any directory. Each entry is (import kind, file name, contents).
-pub const REFERENCE_FILES: [(&str, &str, &[u8]); 5] = [
+pub const REFERENCE_FILES: [(&str, &str, &[u8]); 6] = [
     (
         "domains",
         "domains.csv",
         include_bytes!("../../../data/demo/domains.csv"),
+    ),
+    (
+        "holidays",
+        "holidays.csv",
+        include_bytes!("../../../data/demo/holidays.csv"),
     ),
     (
         "units",

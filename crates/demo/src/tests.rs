@@ -121,6 +121,7 @@ fn catalogue() -> Vec<Indicator> {
             public: row["public"] == "yes",
             source: row["source"].clone(),
             confidence: row["confidence"].clone(),
+            deadline: None,
         })
         .collect()
 }

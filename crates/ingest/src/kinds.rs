@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use vantage_model::agency::{Agency, AgencyKind};
+use vantage_model::calendar::{DeadlineRule, Holiday};
 use vantage_model::indicator::{
     CatalogContext, Domain, Indicator, Polarity, SpaceAggregation, TimeAggregation, parse_levels,
     validate_catalog,
@@ -17,11 +18,12 @@ use vantage_model::unit::{
 use vantage_store::{Store, StoreError, WriteCounts};
 
 use crate::ImportOptions;
-use crate::sheet::{Row, RowError, Sheet};
+use crate::sheet::{Row, RowError, Sheet, parse_date};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportKind {
     Domains,
+    Holidays,
     Agencies,
     Units,
     Lineage,
@@ -31,8 +33,9 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 7] = [
+    pub const ALL: [ImportKind; 8] = [
         ImportKind::Domains,
+        ImportKind::Holidays,
         ImportKind::Agencies,
         ImportKind::Units,
         ImportKind::Lineage,
@@ -44,6 +47,7 @@ impl ImportKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ImportKind::Domains => "domains",
+            ImportKind::Holidays => "holidays",
             ImportKind::Agencies => "agencies",
             ImportKind::Units => "units",
             ImportKind::Lineage => "lineage",
@@ -70,6 +74,7 @@ impl ImportKind {
     pub fn required_columns(self) -> &'static [&'static str] {
         match self {
             ImportKind::Domains => &["code", "name_vi", "name_en"],
+            ImportKind::Holidays => &["date", "name"],
             ImportKind::Agencies => &["code", "name_vi", "name_en", "kind", "jurisdiction"],
             ImportKind::Units => &["code", "name", "level", "parent_code", "kind"],
             ImportKind::Lineage => &["old_code", "new_code", "effective_date"],
@@ -96,6 +101,7 @@ impl ImportKind {
 /// Valid records ready to be written, each kind to its own table.
 pub(crate) enum Batch {
     Domains(Vec<Domain>),
+    Holidays(Vec<Holiday>),
     Agencies(Vec<Agency>),
     Units(Vec<Unit>),
     Lineage(Vec<Lineage>),
@@ -108,6 +114,7 @@ impl Batch {
     pub async fn apply(self, store: &Store) -> Result<WriteCounts, StoreError> {
         match self {
             Batch::Domains(domains) => store.write_domains(&domains).await,
+            Batch::Holidays(holidays) => store.write_holidays(&holidays).await,
             Batch::Agencies(agencies) => store.write_agencies(&agencies).await,
             Batch::Units(units) => store.write_units(&units).await,
             Batch::Lineage(mut lineage) => {
@@ -185,6 +192,19 @@ pub(crate) async fn check(
                 Some((key, row.number))
             });
             Batch::Domains(keep_valid(records, &errors))
+        }
+        ImportKind::Holidays => {
+            let mut records = Vec::new();
+            rows("date", &mut |row| {
+                let day = row.parse("date", parse_date)?;
+                let holiday = Holiday {
+                    day,
+                    name: row.text("name"),
+                };
+                records.push((row.number, holiday));
+                Some((day.to_string(), row.number))
+            });
+            Batch::Holidays(keep_valid(records, &errors))
         }
         ImportKind::Agencies => {
             let units: BTreeSet<String> = store
@@ -390,6 +410,7 @@ pub(crate) async fn check(
                     "no" => Ok(false),
                     _ => Err(format!("`{text}` is not yes or no")),
                 });
+                let deadline = row.parse_optional("deadline", DeadlineRule::parse);
                 // Catalogues written by departments name the owner; ours refer to it by code. Both resolve.
                 let owner = row.text("owner_agency");
                 let owner_agency = agencies
@@ -413,6 +434,7 @@ pub(crate) async fn check(
                     public: public.unwrap_or(true),
                     source: row.optional("source").unwrap_or_default().to_owned(),
                     confidence: row.optional("confidence").unwrap_or_default().to_owned(),
+                    deadline,
                 };
                 let key = indicator.code.clone();
                 records.push((row.number, indicator));
@@ -445,6 +467,9 @@ pub(crate) async fn check(
                 }
                 if absent("confidence") {
                     indicator.confidence = old.confidence.clone();
+                }
+                if absent("deadline") {
+                    indicator.deadline = old.deadline;
                 }
             }
             let mut all: Vec<Indicator> = stored

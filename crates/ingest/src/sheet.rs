@@ -292,7 +292,7 @@ pub(crate) fn parse_number(text: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
     text.parse::<jiff::civil::Date>()
         .map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
 }

@@ -65,11 +65,12 @@ async fn the_demo_reference_data_imports_and_reimports_unchanged() {
         let store = &database.store;
         let first = load_demo_reference(store).await;
         assert_eq!(first[0].created, 23, "domains");
-        assert_eq!(first[1].created, 485, "units");
+        assert_eq!(first[1].created, 44, "holidays");
+        assert_eq!(first[2].created, 485, "units");
         // 330 commune rows plus the derived district and province edges.
-        assert!(first[2].created > 330, "lineage: {:?}", first[2]);
-        assert_eq!(first[3].created, 148, "agencies");
-        assert_eq!(first[4].created, 440, "indicators");
+        assert!(first[3].created > 330, "lineage: {:?}", first[3]);
+        assert_eq!(first[4].created, 148, "agencies");
+        assert_eq!(first[5].created, 440, "indicators");
         for counts in load_demo_reference(store).await {
             assert_eq!(counts.created + counts.updated, 0, "{counts:?}");
         }
@@ -94,6 +95,94 @@ async fn the_demo_reference_data_imports_and_reimports_unchanged() {
         database.drop_database().await;
     }
 }
+
+on_every_backend!(holidays_and_deadlines_are_checked_row_by_row, |store| {
+    let holidays = "date,name\n2026-09-02,Quốc khánh\n2026-02-30,Ngày không có\n,Trống\n";
+    let errors = refused(store, ImportKind::Holidays, holidays).await;
+    let places: Vec<(usize, &str)> = errors
+        .iter()
+        .map(|(row, column, _)| (*row, column.as_str()))
+        .collect();
+    assert_eq!(places, [(3, "date"), (4, "date")], "{errors:?}");
+    let stored = store.holidays().await.unwrap();
+    assert_eq!(stored.len(), 44, "a refused file changes nothing");
+    assert!(
+        stored.windows(2).all(|pair| pair[0].day < pair[1].day),
+        "in order"
+    );
+
+    let mut indicator = store
+        .indicators()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == "BUD.REVENUE_TOTAL")
+        .unwrap();
+    assert_eq!(indicator.deadline, None);
+    assert_eq!(
+        indicator.deadline_rule().to_string(),
+        "day 20",
+        "monthly: the 20th of the next month"
+    );
+    let header = "code,name_vi,name_en,domain,unit,frequency,time_aggregation,space_aggregation,polarity,cumulative,levels,owner_agency,deadline\n";
+    let row = |deadline: &str| {
+        format!(
+            "BUD.REVENUE_TOTAL,Thu ngân sách,Budget revenue,BUD,tỷ đồng,month,sum,sum,higher_better,yes,province+commune,STC,{deadline}\n"
+        )
+    };
+    let errors = refused(
+        store,
+        ImportKind::Catalog,
+        &format!("{header}{}", row("by the 20th")),
+    )
+    .await;
+    assert_eq!(
+        (errors[0].0, errors[0].1.as_str()),
+        (2, "deadline"),
+        "{errors:?}"
+    );
+    import_csv(
+        store,
+        ImportKind::Catalog,
+        format!("{header}{}", row("+5wd 17:00")).as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    indicator = store
+        .indicators()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == "BUD.REVENUE_TOTAL")
+        .unwrap();
+    assert_eq!(
+        indicator.deadline.map(|rule| rule.to_string()),
+        Some("+5wd 17:00".to_owned())
+    );
+    // A catalogue without the column keeps the rule.
+    let without = header.replace(",deadline", "");
+    let plain = row("").trim_end().trim_end_matches(',').to_owned() + "\n";
+    import_csv(
+        store,
+        ImportKind::Catalog,
+        format!("{without}{plain}").as_bytes(),
+        &options(false),
+    )
+    .await
+    .unwrap();
+    indicator = store
+        .indicators()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == "BUD.REVENUE_TOTAL")
+        .unwrap();
+    assert_eq!(
+        indicator.deadline.map(|rule| rule.to_string()),
+        Some("+5wd 17:00".to_owned())
+    );
+});
 
 on_every_backend!(
     bad_observation_rows_are_all_reported_and_nothing_is_written,

@@ -13,6 +13,13 @@ use jiff::civil::{Date, DateTime, Time, Weekday};
 
 use crate::period::Period;
 
+/// A statutory holiday as the law or the year's decision names it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Holiday {
+    pub day: Date,
+    pub name: String,
+}
+
 /// Which days are worked: a weekly pattern and the year's holidays.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkingCalendar {
@@ -79,8 +86,9 @@ impl WorkingCalendar {
     }
 }
 
-/// When a period's report is due.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// When a period's report is due. Kept and exchanged in its written form (`day 20`, `+5wd`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum DeadlineRule {
     /// `days` after the period's last day (0: that day), counted in working days when `working`, at `at`.
     AfterPeriod { days: u32, working: bool, at: Time },
@@ -212,6 +220,20 @@ impl fmt::Display for DeadlineRule {
             write!(f, " {:02}:{:02}", at.hour(), at.minute())?;
         }
         Ok(())
+    }
+}
+
+impl TryFrom<String> for DeadlineRule {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<DeadlineRule, String> {
+        DeadlineRule::parse(&text)
+    }
+}
+
+impl From<DeadlineRule> for String {
+    fn from(rule: DeadlineRule) -> String {
+        rule.to_string()
     }
 }
 

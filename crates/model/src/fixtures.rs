@@ -51,5 +51,6 @@ pub fn indicator(
         public: true,
         source: String::new(),
         confidence: "D".into(),
+        deadline: None,
     }
 }

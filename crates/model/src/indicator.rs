@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::DeadlineRule;
 use crate::formula::Formula;
 use crate::period::PeriodType;
 use crate::unit::{CarryRule, UnitLevel};
@@ -71,6 +72,8 @@ pub struct Indicator {
     pub source: String,
     /// C: name confirmed in a cited source; P: from a confirmed framework; D: designed for the demo.
     pub confidence: String,
+    /// When each period's value is due; `None`: the usual deadline for its frequency.
+    pub deadline: Option<DeadlineRule>,
 }
 
 impl Indicator {
@@ -85,6 +88,23 @@ impl Indicator {
 
     pub fn is_reported_at(&self, level: UnitLevel) -> bool {
         self.levels.contains(&level)
+    }
+
+    /// When each period's value is due: the catalogue's rule, or the usual one for the frequency (the day
+    /// itself by 17:00; two working days after a week; the 20th of the next month; 15 days after a quarter,
+    /// 20 after a half-year, 30 after a year).
+    pub fn deadline_rule(&self) -> DeadlineRule {
+        self.deadline.unwrap_or_else(|| {
+            let rule = match self.frequency {
+                PeriodType::Day => "+0d 17:00",
+                PeriodType::Week => "+2wd",
+                PeriodType::Month => "day 20",
+                PeriodType::Quarter => "+15d",
+                PeriodType::HalfYear => "+20d",
+                PeriodType::Year => "+30d",
+            };
+            DeadlineRule::parse(rule).expect("the usual rules are written correctly")
+        })
     }
 }
 

@@ -14,5 +14,6 @@ pub mod geometry;
 pub mod indicator;
 pub mod period;
 pub mod record;
+pub mod reporting;
 pub mod text;
 pub mod unit;

@@ -30,6 +30,7 @@ fn indicator(code: &str, formula: Option<&str>) -> Indicator {
         public: true,
         source: String::new(),
         confidence: "D".into(),
+        deadline: None,
     }
 }
 

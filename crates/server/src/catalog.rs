@@ -47,6 +47,10 @@ pub(crate) struct IndicatorView {
     public: bool,
     source: String,
     confidence: String,
+    /// When each period's value is due: `+0d 17:00` (the day itself by 17:00), `+15d` (15 days after the
+    /// period), `+5wd` (the fifth working day after it), `day 20` (the 20th of the next month). The
+    /// catalogue's rule, or the usual one for the frequency.
+    deadline: String,
 }
 
 impl From<&Indicator> for IndicatorView {
@@ -68,6 +72,7 @@ impl From<&Indicator> for IndicatorView {
             public: indicator.public,
             source: indicator.source.clone(),
             confidence: indicator.confidence.clone(),
+            deadline: indicator.deadline_rule().to_string(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod security;
 mod session;
 mod stream;
 mod system;
+mod tasks;
 mod tokens;
 mod units;
 pub mod users;
@@ -132,7 +133,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::routes())
         .merge(dhis2::routes())
         .merge(dashboards::routes())
-        .merge(history::routes());
+        .merge(history::routes())
+        .merge(tasks::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

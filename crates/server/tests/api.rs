@@ -726,6 +726,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_dhis2(server, &owner, &admin_cookie).await;
     check_dashboards(server, &owner, &admin_cookie).await;
     check_history(server, analytics, &viewer, &admin_cookie).await;
+    check_tasks(server, analytics, &viewer).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -1565,6 +1566,116 @@ async fn check_history(
             .status,
         400
     );
+}
+
+/// Reporting tasks: a department reports its own indicators for the province, a commune every indicator
+/// it reports at commune level; deadlines by the catalogue's rules, states from what is stored.
+async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer: &str) {
+    let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
+    for (name, agency, unit, domain) in [
+        ("stc1", "STC", None, Some("BUD")),
+        ("xa22918", "UBND-22918", Some("22918"), None),
+    ] {
+        let user = User {
+            username: name.into(),
+            role: Role::DataOwner,
+            agency: agency.into(),
+            unit: unit.map(Into::into),
+            domains: domain.into_iter().map(Into::into).collect(),
+        };
+        analytics
+            .store()
+            .add_user(&user, &hash, jiff::Timestamp::now())
+            .await
+            .unwrap();
+    }
+    let mut draft = value("BUD.REVENUE_TOTAL", "68", "202608", 95.0);
+    draft.status = ObservationStatus::Draft;
+    analytics.write_observations(&[draft]).await.unwrap();
+    let window = "/api/v1/tasks?from=2026-09-01&to=2026-09-30";
+    let tasks =
+        |cookie: String| async move { request(server, "GET", window, Some(&cookie), None).await };
+    let stc = session_cookie(&sign_in(server, "stc1", "mật khẩu dài", None).await);
+    let department = tasks(stc.clone()).await;
+    assert_eq!(
+        (department.status, department.body["unit"].clone()),
+        (200, json!("68")),
+        "{}",
+        department.body
+    );
+    let items = department.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|task| task["indicator"].as_str().unwrap().starts_with("BUD."))
+    );
+    assert!(
+        !items
+            .iter()
+            .any(|task| task["indicator"] == "BUD.REVENUE_ESTIMATE_RATE"),
+        "computed indicators are not reported"
+    );
+    let revenue = items
+        .iter()
+        .find(|task| task["indicator"] == "BUD.REVENUE_TOTAL" && task["period"] == "202608")
+        .expect("August's revenue is due in September");
+    // 20 September 2026 is a Sunday: due Monday, at the end of the day, Vietnam time.
+    assert_eq!(revenue["deadline"], "2026-09-21T23:59:59+07:00");
+    assert_eq!(
+        (revenue["state"].clone(), revenue["value"].clone()),
+        (json!("late"), json!(95.0)),
+        "a draft past its deadline"
+    );
+    let deadlines: Vec<&str> = items
+        .iter()
+        .map(|task| task["deadline"].as_str().unwrap())
+        .collect();
+    assert!(
+        deadlines.windows(2).all(|pair| pair[0] <= pair[1]),
+        "by deadline"
+    );
+    assert!(
+        deadlines.iter().all(|d| d.starts_with("2026-09")),
+        "{deadlines:?}"
+    );
+
+    let commune = tasks(session_cookie(
+        &sign_in(server, "xa22918", "mật khẩu dài", None).await,
+    ))
+    .await;
+    assert_eq!(commune.body["unit"], "22918");
+    let items = commune.body["items"].as_array().unwrap();
+    let submitted = items
+        .iter()
+        .find(|task| task["indicator"] == "BUD.REVENUE_TOTAL" && task["period"] == "202608")
+        .unwrap();
+    assert_eq!(
+        (submitted["state"].clone(), submitted["value"].clone()),
+        (json!("submitted"), json!(60.0))
+    );
+    assert!(
+        items
+            .iter()
+            .any(|task| !task["indicator"].as_str().unwrap().starts_with("BUD.")),
+        "every domain"
+    );
+
+    assert_eq!(get(server, window).await.status, 401);
+    assert_eq!(
+        request(server, "GET", window, Some(viewer), None)
+            .await
+            .status,
+        403
+    );
+    let backwards = request(
+        server,
+        "GET",
+        "/api/v1/tasks?from=2026-09-30&to=2026-09-01",
+        Some(&stc),
+        None,
+    )
+    .await;
+    assert_eq!(backwards.status, 400);
 }
 
 fn codes_of(body: &Value, field: &str) -> Vec<String> {

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use vantage_model::access::{Role, User};
 use vantage_model::agency::{Agency, AgencyKind};
+use vantage_model::calendar::{DeadlineRule, Holiday};
 use vantage_model::indicator::{
     Domain, Indicator, Polarity, SpaceAggregation, TimeAggregation, format_levels, parse_levels,
 };
@@ -120,6 +121,17 @@ macro_rules! decode {
     };
 }
 
+impl Encode for Holiday {
+    fn encode(&self) -> Vec<Cell> {
+        vec![Cell::int(day_number(self.day)), Cell::text(&*self.name)]
+    }
+}
+
+decode!(Holiday, |c| Holiday {
+    day: from_day_number(c.int()?)?,
+    name: c.text()?
+});
+
 impl Encode for Domain {
     fn encode(&self) -> Vec<Cell> {
         vec![
@@ -225,6 +237,7 @@ impl Encode for Indicator {
             Cell::int(i64::from(self.public)),
             Cell::text(&*self.source),
             Cell::text(&*self.confidence),
+            Cell::Text(self.deadline.map(|rule| rule.to_string())),
         ]
     }
 }
@@ -246,6 +259,11 @@ decode!(Indicator, |c| Indicator {
     public: c.int()? != 0,
     source: c.text()?,
     confidence: c.text()?,
+    deadline: c
+        .optional_text()?
+        .map(|text| DeadlineRule::parse(&text))
+        .transpose()
+        .map_err(StoreError::Corrupt)?,
 });
 
 pub(crate) fn key_cells(key: &ObservationKey) -> [Cell; 3] {

@@ -18,6 +18,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
 use tokio::sync::Mutex;
 use vantage_model::access::User;
 use vantage_model::agency::Agency;
+use vantage_model::calendar::Holiday;
 use vantage_model::indicator::{Domain, Indicator};
 use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, Target};
@@ -200,6 +201,14 @@ const DOMAINS: Table = Table {
     history: None,
 };
 
+const HOLIDAYS: Table = Table {
+    name: "holidays",
+    columns: &[("day", I), ("name", T)],
+    key: 1,
+    compared: 2,
+    history: None,
+};
+
 const AGENCIES: Table = Table {
     name: "agencies",
     columns: &[
@@ -265,9 +274,10 @@ const INDICATORS: Table = Table {
         ("public", I),
         ("source", T),
         ("confidence", T),
+        ("deadline", T),
     ],
     key: 1,
-    compared: 16,
+    compared: 17,
     history: None,
 };
 
@@ -431,6 +441,18 @@ impl Store {
         rows.iter()
             .map(|row| D::decode(table.decode(row)?))
             .collect()
+    }
+
+    pub async fn write_holidays(&self, holidays: &[Holiday]) -> Result<WriteCounts, StoreError> {
+        self.write(&HOLIDAYS, holidays.iter().map(Encode::encode).collect())
+            .await
+    }
+
+    /// The statutory holidays, in order.
+    pub async fn holidays(&self) -> Result<Vec<Holiday>, StoreError> {
+        let mut holidays: Vec<Holiday> = self.read(&HOLIDAYS, "", vec![]).await?;
+        holidays.sort_by_key(|holiday| holiday.day);
+        Ok(holidays)
     }
 
     pub async fn write_domains(&self, domains: &[Domain]) -> Result<WriteCounts, StoreError> {

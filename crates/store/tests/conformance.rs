@@ -121,6 +121,7 @@ async fn seed_reference(store: &Store) {
             public: true,
             source: "test".into(),
             confidence: "D".into(),
+            deadline: None,
         }])
         .await
         .unwrap();
