@@ -288,6 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 unit,
                 from,
                 to,
+                status: None,
             };
             commands::export_observations(&settings, filter, output).await
         }

@@ -1,5 +1,5 @@
-//! Reporting tasks: which periods of an indicator fall due in a window of days, and where each report
-//! stands.
+//! Reporting tasks: which periods of an indicator fall due in a window of days, where each report
+//! stands, and whether an entered value is unusual against its history.
 
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
@@ -70,6 +70,64 @@ pub fn periods_due(
     due
 }
 
+/// How unusual a value is against its own history, by the modified z-score of Iglewicz and Hoaglin:
+/// 0.6745 × (value − median) ÷ median absolute deviation, or, when more than half the history is one
+/// value, (value − median) ÷ (1.2533 × mean absolute deviation).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outlier {
+    pub median: f64,
+    /// The range of values whose score stays within the threshold.
+    pub low: f64,
+    pub high: f64,
+    /// The score; infinite when the history never varied and the value differs from it.
+    pub z: f64,
+}
+
+/// Scores beyond this are unusual enough to ask the person entering the value to confirm it.
+pub const OUTLIER_THRESHOLD: f64 = 3.5;
+/// Fewer earlier values than this say too little to judge by.
+pub const MIN_HISTORY: usize = 6;
+
+/// The value's outlier score against `history`, when it lies beyond the threshold; `None` for a usual
+/// value or a history too short to judge by.
+pub fn outlier(history: &[f64], value: f64) -> Option<Outlier> {
+    if history.len() < MIN_HISTORY || !value.is_finite() {
+        return None;
+    }
+    let middle = median(history.to_vec());
+    let deviations: Vec<f64> = history.iter().map(|x| (x - middle).abs()).collect();
+    let mad = median(deviations.clone());
+    // The spread one unit of score stands for.
+    let scale = if mad > 0.0 {
+        mad / 0.6745
+    } else {
+        1.2533 * deviations.iter().sum::<f64>() / deviations.len() as f64
+    };
+    let z = if scale > 0.0 {
+        (value - middle) / scale
+    } else if value == middle {
+        0.0
+    } else {
+        f64::INFINITY.copysign(value - middle)
+    };
+    (z.abs() > OUTLIER_THRESHOLD).then_some(Outlier {
+        median: middle,
+        low: middle - OUTLIER_THRESHOLD * scale,
+        high: middle + OUTLIER_THRESHOLD * scale,
+        z,
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::civil::{Weekday, date};
@@ -106,6 +164,28 @@ mod tests {
             task_state(Some(Approved), deadline, after),
             TaskState::Approved
         );
+    }
+
+    #[test]
+    fn outliers_stand_far_from_the_median_of_their_history() {
+        let history = [100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0];
+        assert_eq!(outlier(&history, 105.0), None);
+        let far = outlier(&history, 1000.0).unwrap();
+        assert_eq!(far.median, 100.5);
+        assert!(
+            far.z > 100.0 && far.low < 100.0 && far.high > 101.0 && far.high < 120.0,
+            "{far:?}"
+        );
+        assert!(outlier(&history, 10.0).unwrap().z < 0.0);
+        assert_eq!(outlier(&history[..5], 1000.0), None, "too little history");
+        // More than half the history one value: the mean deviation sets the scale.
+        let flat = [5.0, 5.0, 5.0, 5.0, 5.0, 6.0, 5.0];
+        assert!(outlier(&flat, 5.5).is_none());
+        assert!(outlier(&flat, 9.0).is_some());
+        // A history that never varied: any other value stands out.
+        let constant = [7.0; 8];
+        assert_eq!(outlier(&constant, 7.0), None);
+        assert_eq!(outlier(&constant, 8.0).unwrap().z, f64::INFINITY);
     }
 
     #[test]

@@ -150,7 +150,7 @@ async fn import_values(
     };
     let dry_run = query.dry_run.unwrap_or(false);
     let rows = data_value_rows(&body, format).map_err(|error| Problem::invalid("body", error))?;
-    let (prepared, errors) = Batch::OBSERVATIONS
+    let (prepared, errors) = Batch::DHIS2_VALUES
         .check_rows(&state, &user.username, rows, Vec::new(), true, &|fields| {
             outside_grant(&state, &caller, fields)
         })
@@ -163,7 +163,7 @@ async fn import_values(
         }
         .to_owned()
     };
-    let conflicts: Vec<Conflict> = errors
+    let mut conflicts: Vec<Conflict> = errors
         .iter()
         .map(|error| Conflict {
             object: format!("dataValues[{}].{}", error.index, dhis2_field(&error.field)),
@@ -173,19 +173,28 @@ async fn import_values(
     let conflicted: HashSet<usize> = errors.iter().map(|error| error.index).collect();
     let observations = prepared.into_observations();
     let keys: Vec<_> = observations.iter().map(|o| o.key.clone()).collect();
-    let existing: HashSet<_> = state
-        .store()
-        .current_observations(&keys)
-        .await?
+    let stored = state.store().current_observations(&keys).await?;
+    let existing: HashSet<_> = stored.iter().map(|o| o.key.clone()).collect();
+    // Approved values are locked, here as for any write.
+    let locked: HashSet<_> = stored
         .into_iter()
+        .filter(|o| o.status == ObservationStatus::Approved)
         .map(|o| o.key)
         .collect();
-    let (chosen, skipped): (Vec<_>, Vec<_>) =
+    let (observations, refused): (Vec<_>, Vec<_>) = observations
+        .into_iter()
+        .partition(|o| !locked.contains(&o.key));
+    conflicts.extend(refused.iter().map(|o| Conflict {
+        object: format!("{}/{}/{}", o.key.indicator, o.key.unit, o.key.period),
+        value: "the value is approved and locked; an admin unlocks it first".to_owned(),
+    }));
+    let (chosen, mut skipped): (Vec<_>, Vec<_>) =
         observations.into_iter().partition(|o| match strategy {
             Strategy::Create => !existing.contains(&o.key),
             Strategy::Update => existing.contains(&o.key),
             Strategy::CreateAndUpdate => true,
         });
+    skipped.extend(refused);
     let ignored = (conflicted.len() + skipped.len()) as u64;
     let count = if dry_run {
         let created = chosen.iter().filter(|o| !existing.contains(&o.key)).count() as u64;
@@ -301,9 +310,9 @@ async fn export_values(
     for indicator in &indicators {
         let filter = ObservationFilter {
             indicator: Some(indicator.clone()),
-            unit: None,
             from: Some(period.end()),
             to: Some(period.end()),
+            ..ObservationFilter::default()
         };
         for observation in state.store().observations(&filter).await? {
             if observation.key.period != period || observation.status == ObservationStatus::Draft {

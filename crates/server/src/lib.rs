@@ -10,6 +10,7 @@ mod dhis2;
 mod history;
 mod limits;
 mod problem;
+mod reviews;
 mod security;
 mod session;
 mod stream;
@@ -134,7 +135,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(dhis2::routes())
         .merge(dashboards::routes())
         .merge(history::routes())
-        .merge(tasks::routes());
+        .merge(tasks::routes())
+        .merge(reviews::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

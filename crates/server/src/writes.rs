@@ -3,6 +3,8 @@
 //! refused whole (422, every bad item listed) unless `accept_valid=true`. A request repeated with the same
 //! `Idempotency-Key` gets the first answer again.
 
+use std::collections::HashSet;
+
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,6 +18,7 @@ use utoipa_axum::routes;
 use vantage_ingest::{ImportError, ImportKind, ImportOptions};
 use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus};
+use vantage_model::reporting::outlier;
 use vantage_store::IdempotentAnswer;
 
 use crate::access::Caller;
@@ -26,6 +29,7 @@ use crate::{AppState, ItemError, Problem, ProblemKind};
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(write_observations))
+        .routes(routes!(check_observations))
         .routes(routes!(change_status))
         .routes(routes!(write_targets))
 }
@@ -102,8 +106,8 @@ async fn write_targets(
     }))
 }
 
-/// The fields of a value, in the order the checks report them.
-const OBSERVATION_FIELDS: [&str; 5] = vantage_ingest::dhis2::VALUE_COLUMNS;
+/// The fields of a value written over the API, in the order the checks report them.
+const OBSERVATION_FIELDS: [&str; 6] = ["indicator", "unit", "period", "value", "comment", "status"];
 /// The fields of a target.
 const TARGET_FIELDS: [&str; 7] = [
     "indicator",
@@ -125,6 +129,8 @@ pub(crate) struct ObservationItem {
     period: String,
     value: f64,
     comment: Option<String>,
+    /// `draft` (kept for its owner, not counted yet) or `submitted` (the default).
+    status: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -143,7 +149,8 @@ pub(crate) struct WriteSummary {
     rejected: Vec<ItemError>,
 }
 
-/// Writes a batch of values `[{indicator, unit, period, value, comment}]`.
+/// Writes a batch of values `[{indicator, unit, period, value, comment, status}]`. Approved values are
+/// locked: writing over one is refused until an admin unlocks it.
 #[utoipa::path(
     post,
     path = "/observations",
@@ -258,19 +265,12 @@ async fn write(
     body: &[u8],
     accept_valid: bool,
 ) -> Result<WriteSummary, Problem> {
-    let (prepared, errors) = Batch::OBSERVATIONS
-        .check(
-            state,
-            author,
-            &parse_items(body)?,
-            accept_valid,
-            &|fields| outside_grant(state, caller, fields),
-        )
-        .await?;
-    let counts = state
-        .analytics
-        .write_observations(&prepared.into_observations())
-        .await?;
+    let (observations, errors) = checked(state, caller, author, &parse_items(body)?).await?;
+    if !errors.is_empty() && !accept_valid {
+        return Err(refused(errors));
+    }
+    let observations: Vec<Observation> = observations.into_iter().map(|(_, o)| o).collect();
+    let counts = state.analytics.write_observations(&observations).await?;
     Ok(WriteSummary {
         created: counts.created,
         updated: counts.updated,
@@ -279,11 +279,163 @@ async fn write(
     })
 }
 
+/// The valid values of a batch with their positions, and every fault of the others: the importer's checks,
+/// the caller's grant, the statuses an API writer may set, and the lock on approved values.
+async fn checked(
+    state: &AppState,
+    caller: &Caller,
+    author: &str,
+    items: &[Value],
+) -> Result<(Vec<(usize, Observation)>, Vec<ItemError>), Problem> {
+    let (prepared, mut errors) = Batch::OBSERVATIONS
+        .check(state, author, items, true, &|fields| {
+            written_status_refusal(fields).or_else(|| outside_grant(state, caller, fields))
+        })
+        .await?;
+    let observations = prepared.into_observations();
+    let keys: Vec<ObservationKey> = observations.iter().map(|o| o.key.clone()).collect();
+    let locked: HashSet<ObservationKey> = state
+        .store()
+        .current_observations(&keys)
+        .await?
+        .into_iter()
+        .filter(|stored| stored.status == ObservationStatus::Approved)
+        .map(|stored| stored.key)
+        .collect();
+    let mut valid = Vec::with_capacity(observations.len());
+    for observation in observations {
+        // Each valid item is the only one of its cell (the checks refuse a cell twice).
+        let Some(index) = items.iter().position(|item| names(item, &observation.key)) else {
+            continue;
+        };
+        if locked.contains(&observation.key) {
+            errors.push(ItemError {
+                index,
+                field: "status".to_owned(),
+                reason: "the value is approved and locked; an admin unlocks it first".to_owned(),
+            });
+        } else {
+            valid.push((index, observation));
+        }
+    }
+    errors.sort_by_key(|error| error.index);
+    Ok((valid, errors))
+}
+
+/// Whether a request item names this cell.
+fn names(item: &Value, key: &ObservationKey) -> bool {
+    item["indicator"] == key.indicator.as_str()
+        && item["unit"] == key.unit.as_str()
+        && item["period"].as_str().and_then(|p| Period::parse(p).ok()) == Some(key.period)
+}
+
+/// API writers enter drafts or submit; approval and return go through `/observations/status`.
+fn written_status_refusal(fields: &[String]) -> Option<(&'static str, String)> {
+    match fields.get(5).map(String::as_str) {
+        None | Some("" | "draft" | "submitted") => None,
+        Some(other) => Some((
+            "status",
+            format!(
+                "`{other}` cannot be written: values are written as draft or submitted, and approved or \
+                 returned through /observations/status"
+            ),
+        )),
+    }
+}
+
+/// Checks a batch of values as a write would, without writing: the faults a write would refuse, and
+/// warnings for values far outside their cell's history (a robust z-score beyond 3.5 against up to 24
+/// earlier periods), which the person entering them should confirm.
+#[utoipa::path(
+    post,
+    path = "/observations/check",
+    tag = "writes",
+    request_body = Vec<ObservationItem>,
+    responses(
+        (status = 200, body = CheckReport),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn check_observations(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<axum::Json<CheckReport>, Problem> {
+    let user = caller.writer()?.clone();
+    let (valid, errors) = checked(&state, &caller, &user.username, &parse_items(&body)?).await?;
+    let engine = state.analytics.engine();
+    let warnings = valid
+        .iter()
+        .filter_map(|(index, observation)| {
+            let key = &observation.key;
+            let indicator = engine.catalog().id(&key.indicator)?;
+            let unit = engine.unit_for(&key.unit, key.period)?;
+            let history: Vec<f64> = engine
+                .series(indicator, unit, key.period.offset(-HISTORY_PERIODS), key.period.offset(-1))
+                .into_iter()
+                .filter_map(|(_, value)| value)
+                .collect();
+            let found = outlier(&history, observation.value)?;
+            Some(ValueWarning {
+                index: *index,
+                field: "value",
+                reason: format!(
+                    "far from this cell's history: usually {} to {} (median {}); confirm it with a comment",
+                    round(found.low),
+                    round(found.high),
+                    round(found.median)
+                ),
+                median: found.median,
+                low: found.low,
+                high: found.high,
+                z: found.z.is_finite().then_some(found.z),
+            })
+        })
+        .collect();
+    Ok(axum::Json(CheckReport { errors, warnings }))
+}
+
+/// Earlier periods an entered value is compared with.
+const HISTORY_PERIODS: i32 = 24;
+
+/// Four significant digits, for messages.
+fn round(value: f64) -> String {
+    format!("{}", format!("{value:.4e}").parse::<f64>().unwrap_or(value))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CheckReport {
+    /// What a write would refuse.
+    errors: Vec<ItemError>,
+    /// Values a write would take but that look wrong.
+    warnings: Vec<ValueWarning>,
+}
+
+/// A value unusual against its cell's history.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ValueWarning {
+    index: usize,
+    /// Always `value`.
+    field: &'static str,
+    reason: String,
+    median: f64,
+    /// The range of usual values.
+    low: f64,
+    high: f64,
+    /// The robust z-score; null when the history never varied.
+    z: Option<f64>,
+}
+
 /// A request body that must be a JSON array of items.
 fn parse_items(body: &[u8]) -> Result<Vec<Value>, Problem> {
     serde_json::from_slice(body)
         .map_err(|error| Problem::invalid("body", format!("not a JSON array of items: {error}")))
 }
+
+/// Why a well-formed item may not be written, as the field at fault and the reason; `None` when it may.
+pub(crate) type Refusal<'a> = dyn Fn(&[String]) -> Option<(&'static str, String)> + Sync + 'a;
 
 /// A JSON batch of records of one kind, checked item by item with the importer's own checks.
 pub(crate) struct Batch {
@@ -295,10 +447,16 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    /// Values: `{indicator, unit, period, value, comment}`.
+    /// Values: `{indicator, unit, period, value, comment, status}`.
     pub(crate) const OBSERVATIONS: Batch = Batch {
         kind: ImportKind::Observations,
         fields: &OBSERVATION_FIELDS,
+        numbers: &["value"],
+    };
+    /// Values of a DHIS2 data value set, read as rows of `{indicator, unit, period, value, comment}`.
+    pub(crate) const DHIS2_VALUES: Batch = Batch {
+        kind: ImportKind::Observations,
+        fields: &vantage_ingest::dhis2::VALUE_COLUMNS,
         numbers: &["value"],
     };
     /// Targets: `{indicator, unit, period, kind, value, max, source_document}`.
@@ -316,7 +474,7 @@ impl Batch {
         author: &str,
         items: &[Value],
         accept_valid: bool,
-        refusal: &(dyn Fn(&[String]) -> Option<&'static str> + Sync),
+        refusal: &Refusal<'_>,
     ) -> Result<(vantage_ingest::Prepared, Vec<ItemError>), Problem> {
         let mut errors: Vec<ItemError> = Vec::new();
         let mut rows = Vec::new();
@@ -339,15 +497,15 @@ impl Batch {
         items: Vec<(usize, Vec<String>)>,
         mut errors: Vec<ItemError>,
         accept_valid: bool,
-        refusal: &(dyn Fn(&[String]) -> Option<&'static str> + Sync),
+        refusal: &Refusal<'_>,
     ) -> Result<(vantage_ingest::Prepared, Vec<ItemError>), Problem> {
         let mut rows = Vec::new();
         for (index, fields) in items {
             match refusal(&fields) {
-                Some(field) => errors.push(ItemError {
+                Some((field, reason)) => errors.push(ItemError {
                     index,
                     field: field.to_owned(),
-                    reason: "outside your grant".to_owned(),
+                    reason,
                 }),
                 // Checked as an import row even after a fault of its shape, so that all its faults are told.
                 None => rows.push((index, fields)),
@@ -437,18 +595,19 @@ pub(crate) fn refused(errors: Vec<ItemError>) -> Problem {
     problem
 }
 
-/// The field that puts a well-formed item outside the caller's grant, if any. Items whose indicator, unit
-/// or period do not resolve are left for the import checks to describe.
+/// The field that puts a well-formed item outside the caller's grant, if any, and why. Items whose
+/// indicator, unit or period do not resolve are left for the import checks to describe.
 pub(crate) fn outside_grant(
     state: &AppState,
     caller: &Caller,
     fields: &[String],
-) -> Option<&'static str> {
+) -> Option<(&'static str, String)> {
     let engine = state.analytics.engine();
     let indicator = engine.catalog().id(&fields[0])?;
     let period = Period::parse(&fields[2]).ok()?;
     let unit = engine.unit_for(&fields[1], period)?;
-    caller.write_refusal(engine.catalog().get(indicator), &engine, unit)
+    let field = caller.write_refusal(engine.catalog().get(indicator), &engine, unit)?;
+    Some((field, "outside your grant".to_owned()))
 }
 
 /// The cell of a stored value.
@@ -462,9 +621,10 @@ pub(crate) struct CellRef {
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct StatusChange {
     /// `submit` (a draft or returned value, by its data owner), `approve` (a submitted value, by an admin or
-    /// leader; approved values are locked) or `return` (a submitted value, for correction, with a reason).
+    /// leader; approved values are locked), `return` (a submitted value, for correction, with a reason) or
+    /// `unlock` (an approved value, by an admin, with a reason: it is returned to its owner).
     action: String,
-    /// Why a value is returned; required to return.
+    /// Why a value is returned or unlocked; required for both.
     reason: Option<String>,
     items: Vec<CellRef>,
 }
@@ -506,17 +666,18 @@ async fn change_status(
         ),
         "approve" => (&[ObservationStatus::Submitted], ObservationStatus::Approved),
         "return" => (&[ObservationStatus::Submitted], ObservationStatus::Returned),
+        "unlock" => (&[ObservationStatus::Approved], ObservationStatus::Returned),
         other => {
             return Err(Problem::invalid(
                 "action",
-                format!("`{other}` is not submit, approve or return"),
+                format!("`{other}` is not submit, approve, return or unlock"),
             ));
         }
     };
-    let user = if to == ObservationStatus::Submitted {
-        caller.writer()?
-    } else {
-        caller.reviewer()?
+    let user = match change.action.as_str() {
+        "submit" => caller.writer()?,
+        "unlock" => caller.admin()?,
+        _ => caller.reviewer()?,
     }
     .clone();
     check_same_site(&caller, &headers)?;
@@ -528,7 +689,7 @@ async fn change_status(
     if to == ObservationStatus::Returned && reason.is_none() {
         return Err(Problem::invalid(
             "reason",
-            "a returned value needs a reason",
+            format!("to {} a value needs a reason", change.action),
         ));
     }
     let mut errors = Vec::new();

@@ -727,6 +727,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_dashboards(server, &owner, &admin_cookie).await;
     check_history(server, analytics, &viewer, &admin_cookie).await;
     check_tasks(server, analytics, &viewer).await;
+    check_entry(server, analytics, &owner, &admin_cookie).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -1676,6 +1677,257 @@ async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer
     )
     .await;
     assert_eq!(backwards.status, 400);
+}
+
+/// Entering values: drafts and submissions over the API, checks with outlier warnings before saving,
+/// approved values locked until an admin unlocks them, and the review queue.
+async fn check_entry(
+    server: std::net::SocketAddr,
+    analytics: &Analytics,
+    owner: &str,
+    admin: &str,
+) {
+    let crimes = "SEC.CRIME_CASES";
+    let history: Vec<Observation> = (0..12)
+        .map(|month| {
+            let period = Period::parse("202507").unwrap().offset(month).to_string();
+            value(crimes, "22924", &period, 40.0 + f64::from(month % 5))
+        })
+        .collect();
+    analytics.write_observations(&history).await.unwrap();
+    let post = |path: &'static str, cookie: String, body: Value| async move {
+        request(server, "POST", path, Some(&cookie), Some(&body)).await
+    };
+    let item = |period: &str, value: f64, status: &str| json!({"indicator": crimes, "unit": "22924", "period": period, "value": value, "status": status});
+
+    // Checks: a usual value passes, a wild one is a warning, a bad item an error; nothing is written.
+    let checked = post(
+        "/api/v1/observations/check",
+        owner.to_owned(),
+        json!([
+            item("202607", 44.0, "draft"),
+            item("202608", 4400.0, "draft"),
+            item("2026-09", 1.0, "draft")
+        ]),
+    )
+    .await;
+    assert_eq!(checked.status, 200, "{}", checked.body);
+    let warnings = checked.body["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{}", checked.body);
+    assert_eq!(
+        (warnings[0]["index"].clone(), warnings[0]["field"].clone()),
+        (json!(1), json!("value"))
+    );
+    assert!(warnings[0]["high"].as_f64().unwrap() < 100.0 && warnings[0]["median"] == 41.5);
+    assert_eq!(checked.body["errors"][0]["index"], 2);
+    let unwritten = get(
+        server,
+        "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22924&period=202608",
+    )
+    .await;
+    assert_eq!(
+        unwritten.status, 404,
+        "anonymous callers do not see SEC; the owner checks below"
+    );
+    let nothing = request(
+        server,
+        "GET",
+        "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22924&period=202608",
+        Some(owner),
+        None,
+    )
+    .await;
+    assert_eq!(nothing.body["items"], json!([]), "a check writes nothing");
+
+    // A draft, then a status the API does not write.
+    let draft = post(
+        "/api/v1/observations",
+        owner.to_owned(),
+        json!([item("202608", 47.0, "draft")]),
+    )
+    .await;
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    let stored = request(
+        server,
+        "GET",
+        "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22924&period=202608",
+        Some(owner),
+        None,
+    )
+    .await;
+    assert_eq!(stored.body["items"][0]["status"], "draft");
+    let approved_by_writer = post(
+        "/api/v1/observations",
+        owner.to_owned(),
+        json!([item("202608", 47.0, "approved")]),
+    )
+    .await;
+    assert_eq!(
+        (
+            approved_by_writer.status,
+            approved_by_writer.body["errors"][0]["field"].clone()
+        ),
+        (422, json!("status"))
+    );
+
+    // Submitted, reviewed, approved: then locked.
+    let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
+    let leader_user = User {
+        username: "leader1".into(),
+        role: Role::Leader,
+        agency: "TK".into(),
+        unit: None,
+        domains: vec![],
+    };
+    analytics
+        .store()
+        .add_user(&leader_user, &hash, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let leader = session_cookie(&sign_in(server, "leader1", "mật khẩu dài", None).await);
+    let cell = json!([{"indicator": crimes, "unit": "22924", "period": "202608"}]);
+    let submitted = post(
+        "/api/v1/observations/status",
+        owner.to_owned(),
+        json!({"action": "submit", "items": cell}),
+    )
+    .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+    let queue = request(
+        server,
+        "GET",
+        "/api/v1/reviews?from=2026-08-01&to=2026-08-31&indicator=SEC.CRIME_CASES",
+        Some(&leader),
+        None,
+    )
+    .await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    let waiting: Vec<(Value, Value)> = queue.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["unit"].clone(), i["value"].clone()))
+        .collect();
+    assert!(
+        waiting.contains(&(json!("22924"), json!(47.0))),
+        "{waiting:?}"
+    );
+    assert_eq!(queue.body["items"][0]["unit_name"], "Phường Phú Thuỷ");
+    assert_eq!(
+        request(server, "GET", "/api/v1/reviews", Some(owner), None)
+            .await
+            .status,
+        403
+    );
+    let approved = post(
+        "/api/v1/observations/status",
+        leader.clone(),
+        json!({"action": "approve", "items": cell}),
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let locked = post(
+        "/api/v1/observations",
+        owner.to_owned(),
+        json!([item("202608", 48.0, "submitted")]),
+    )
+    .await;
+    assert_eq!(locked.status, 422);
+    assert!(
+        locked.body["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("locked"),
+        "{}",
+        locked.body
+    );
+    let locked_list = request(
+        server,
+        "GET",
+        "/api/v1/reviews?status=approved&from=2026-08-01&to=2026-08-31&unit=22924",
+        Some(admin),
+        None,
+    )
+    .await;
+    assert!(
+        locked_list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["indicator"] == crimes)
+    );
+
+    let set = json!({"dataValues": [{"dataElement": crimes, "period": "202608", "orgUnit": "22924", "value": "49"}]});
+    let through_dhis2 = post("/api/v1/dhis2/dataValueSets", owner.to_owned(), set).await;
+    assert_eq!(
+        through_dhis2.body["importCount"]["ignored"], 1,
+        "{}",
+        through_dhis2.body
+    );
+    assert!(
+        through_dhis2.body["conflicts"][0]["value"]
+            .as_str()
+            .unwrap()
+            .contains("locked")
+    );
+
+    // Only an admin unlocks, with a reason; the owner may then correct it.
+    let unlock =
+        |reason: Option<&str>| json!({"action": "unlock", "reason": reason, "items": cell});
+    assert_eq!(
+        post(
+            "/api/v1/observations/status",
+            leader.clone(),
+            unlock(Some("sai số"))
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        post(
+            "/api/v1/observations/status",
+            admin.to_owned(),
+            unlock(None)
+        )
+        .await
+        .status,
+        400
+    );
+    let unlocked = post(
+        "/api/v1/observations/status",
+        admin.to_owned(),
+        unlock(Some("sai số liệu tháng 8")),
+    )
+    .await;
+    assert_eq!(
+        (unlocked.status, unlocked.body["changed"].clone()),
+        (200, json!(1)),
+        "{}",
+        unlocked.body
+    );
+    let after = request(
+        server,
+        "GET",
+        "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22924&period=202608",
+        Some(owner),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            after.body["items"][0]["status"].clone(),
+            after.body["items"][0]["comment"].clone()
+        ),
+        (json!("returned"), json!("sai số liệu tháng 8"))
+    );
+    let corrected = post(
+        "/api/v1/observations",
+        owner.to_owned(),
+        json!([item("202608", 48.0, "submitted")]),
+    )
+    .await;
+    assert_eq!(corrected.status, 200, "{}", corrected.body);
 }
 
 fn codes_of(body: &Value, field: &str) -> Vec<String> {

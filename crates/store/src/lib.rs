@@ -21,7 +21,7 @@ use vantage_model::agency::Agency;
 use vantage_model::calendar::Holiday;
 use vantage_model::indicator::{Domain, Indicator};
 use vantage_model::period::Period;
-use vantage_model::record::{Observation, ObservationKey, Target};
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target};
 use vantage_model::unit::{Lineage, Unit};
 
 pub use crate::audit::{AuditCheck, AuditEntry};
@@ -183,6 +183,7 @@ pub struct ObservationFilter {
     pub from: Option<Date>,
     /// Periods ending on or before this day.
     pub to: Option<Date>,
+    pub status: Option<ObservationStatus>,
 }
 
 pub struct Store {
@@ -546,6 +547,9 @@ impl Store {
         }
         if let Some(to) = filter.to {
             condition("period_end <=", Cell::int(convert::day_number(to)));
+        }
+        if let Some(status) = filter.status {
+            condition("status =", Cell::text(status.as_str()));
         }
         let filter = if conditions.is_empty() {
             String::new()

@@ -313,6 +313,15 @@ conformance!(observations_filter_by_indicator_unit_and_period, |store| {
         ..Default::default()
     };
     assert_eq!(store.observations(&filter).await.unwrap().len(), 1);
+    let mut draft = observation("68", "202509", 31.0);
+    draft.status = vantage_model::record::ObservationStatus::Draft;
+    store.write_observations(&[draft]).await.unwrap();
+    let filter = ObservationFilter {
+        status: Some(vantage_model::record::ObservationStatus::Draft),
+        ..Default::default()
+    };
+    let drafts = store.observations(&filter).await.unwrap();
+    assert_eq!(drafts.iter().map(|o| o.value).collect::<Vec<_>>(), [31.0]);
 });
 
 conformance!(targets_round_trip_every_kind, |store| {
