@@ -122,10 +122,18 @@ pub async fn import(
     accept_valid: bool,
     rejected: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    // A DHIS2 data value set is values in DHIS2's JSON or CSV, told apart by the file's extension.
-    let dhis2 = (kind == "dhis2").then(|| match file.extension().and_then(|e| e.to_str()) {
-        Some(extension) if extension.eq_ignore_ascii_case("csv") => Dhis2Format::Csv,
-        _ => Dhis2Format::Json,
+    // A DHIS2 data value set is values in DHIS2's JSON or CSV or in ADX XML, told apart by the file's
+    // extension.
+    let dhis2 = (kind == "dhis2").then(|| {
+        let extension = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        match extension.to_ascii_lowercase().as_str() {
+            "csv" => Dhis2Format::Csv,
+            "xml" | "adx" => Dhis2Format::Adx,
+            _ => Dhis2Format::Json,
+        }
     });
     let kind = match dhis2 {
         Some(_) => ImportKind::Observations,

@@ -72,7 +72,7 @@ enum Command {
         listen: Listen,
     },
     /// Import a CSV file (domains, agencies, units, lineage, catalog, targets or observations), a DHIS2
-    /// data value set (`dhis2`: JSON, or DHIS2's CSV when the file ends in .csv), or unit boundaries
+    /// data value set (`dhis2`: JSON, DHIS2's CSV when the file ends in .csv, ADX when in .xml or .adx), or unit boundaries
     /// (`boundaries`: a GeoJSON FeatureCollection of Polygons or MultiPolygons, each feature naming its unit
     /// by `properties.code` or `id`).
     Import {

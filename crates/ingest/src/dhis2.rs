@@ -29,6 +29,8 @@ pub const CSV_COLUMNS: [&str; 10] = [
 pub enum Dhis2Format {
     Json,
     Csv,
+    /// IHE ADX XML ([`crate::adx`]).
+    Adx,
 }
 
 /// The data values of a set as rows of [`VALUE_COLUMNS`].
@@ -39,6 +41,7 @@ pub fn data_value_rows(
     match format {
         Dhis2Format::Json => json_rows(bytes),
         Dhis2Format::Csv => csv_rows(bytes),
+        Dhis2Format::Adx => crate::adx::rows(bytes),
     }
 }
 

@@ -3,6 +3,7 @@
 //! bad rows is refused as a whole unless the caller accepts the valid rows; either way every bad row comes
 //! back with its row number, column and reason.
 
+pub mod adx;
 pub mod boundaries;
 pub mod dhis2;
 mod kinds;

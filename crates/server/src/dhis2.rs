@@ -15,6 +15,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vantage_ingest::adx::AdxValue;
 use vantage_ingest::dhis2::{CSV_COLUMNS, Dhis2Format, data_value_rows};
 use vantage_model::period::Period;
 use vantage_model::record::ObservationStatus;
@@ -29,8 +30,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(import_values, export_values))
 }
 
-/// The format a request names: by the path's suffix (`dataValueSets.csv`, `.json`), else by `header`
-/// (`Content-Type` for imports, `Accept` for exports); JSON by default.
+/// The format a request names: by the path's suffix (`dataValueSets.csv`, `.json`, `.xml` or `.adx` for
+/// ADX), else by `header` (`Content-Type` for imports, `Accept` for exports: `application/csv`,
+/// `application/adx+xml`); JSON by default.
 fn format_of(
     file: &str,
     headers: &HeaderMap,
@@ -39,6 +41,7 @@ fn format_of(
     match file {
         "dataValueSets.json" => Ok(Dhis2Format::Json),
         "dataValueSets.csv" => Ok(Dhis2Format::Csv),
+        "dataValueSets.xml" | "dataValueSets.adx" => Ok(Dhis2Format::Adx),
         "dataValueSets" => {
             let named = headers
                 .get(header)
@@ -46,6 +49,8 @@ fn format_of(
                 .unwrap_or_default();
             Ok(if named.contains("csv") {
                 Dhis2Format::Csv
+            } else if named.contains("adx") || named.contains("xml") {
+                Dhis2Format::Adx
             } else {
                 Dhis2Format::Json
             })
@@ -111,7 +116,7 @@ enum Strategy {
     path = "/dhis2/{file}",
     tag = "dhis2",
     params(
-        ("file" = String, Path, description = "`dataValueSets` (format by Content-Type), `dataValueSets.json` or `dataValueSets.csv`"),
+        ("file" = String, Path, description = "`dataValueSets` (format by Content-Type), `dataValueSets.json`, `dataValueSets.csv` or `dataValueSets.xml` (ADX)"),
         ImportQuery
     ),
     request_body(content = Object, description = "A DHIS2 data value set, in JSON or DHIS2's CSV"),
@@ -268,11 +273,11 @@ pub(crate) struct ExportQuery {
     path = "/dhis2/{file}",
     tag = "dhis2",
     params(
-        ("file" = String, Path, description = "`dataValueSets` (format by Accept), `dataValueSets.json` or `dataValueSets.csv`"),
+        ("file" = String, Path, description = "`dataValueSets` (format by Accept), `dataValueSets.json`, `dataValueSets.csv` or `dataValueSets.xml` (ADX)"),
         ExportQuery
     ),
     responses(
-        (status = 200, description = "A DHIS2 data value set, in JSON or DHIS2's CSV", body = Object),
+        (status = 200, description = "A DHIS2 data value set, in JSON, DHIS2's CSV or ADX XML", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -339,6 +344,27 @@ async fn export_values(
                 "followup": false,
             }));
         }
+    }
+    if format == Dhis2Format::Adx {
+        let values: Vec<AdxValue> = data_values
+            .iter()
+            .filter_map(|value| {
+                Some(AdxValue {
+                    data_element: value["dataElement"].as_str()?.to_owned(),
+                    org_unit: value["orgUnit"].as_str()?.to_owned(),
+                    period,
+                    value: value["value"].as_str()?.parse().ok()?,
+                    comment: value["comment"].as_str().map(str::to_owned),
+                })
+            })
+            .collect();
+        let exported = jiff::Timestamp::now().to_string();
+        let body = vantage_ingest::adx::document(&query.data_set, &exported, &values);
+        return Ok((
+            [(header::CONTENT_TYPE, "application/adx+xml; charset=utf-8")],
+            body,
+        )
+            .into_response());
     }
     if format == Dhis2Format::Csv {
         let mut writer = csv::Writer::from_writer(Vec::new());

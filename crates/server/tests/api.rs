@@ -2142,6 +2142,72 @@ async fn check_dhis2(server: std::net::SocketAddr, owner: &str, admin: &str) {
             .unwrap()
             .contains("SEC.CRIME_CASES,202603,22918")
     );
+    // ADX: the export reads back through the import unchanged; a changed value and a bad period do not.
+    let adx = request(
+        server,
+        "GET",
+        "/api/v1/dhis2/dataValueSets.xml?dataSet=SEC&period=202603&orgUnit=22918",
+        Some(admin),
+        None,
+    )
+    .await;
+    let document = adx.body.as_str().unwrap().to_owned();
+    assert!(adx.content_type.starts_with("application/adx+xml"));
+    assert!(
+        document.contains("orgUnit=\"22918\" period=\"2026-03-01/P1M\"")
+            && document.contains("dataElement=\"SEC.CRIME_CASES\" value=\"9\""),
+        "{document}"
+    );
+    let again = request_text(
+        server,
+        "POST",
+        "/api/v1/dhis2/dataValueSets",
+        owner,
+        "application/adx+xml",
+        &document,
+    )
+    .await;
+    assert_eq!(again.body["importCount"]["updated"], 0, "{}", again.body);
+    assert!(again.body["importCount"]["ignored"].as_u64().unwrap() >= 1);
+    let changed = document
+        .replace("dataElement=\"SEC.CRIME_CASES\" value=\"9\"", "dataElement=\"SEC.CRIME_CASES\" value=\"10\"")
+        .replace("</adx>", "<group orgUnit=\"22918\" period=\"2026-03-02/P1M\"><dataValue dataElement=\"SEC.CRIME_CASES\" value=\"1\"/></group></adx>");
+    let imported = request_text(
+        server,
+        "POST",
+        "/api/v1/dhis2/dataValueSets.xml",
+        owner,
+        "text/plain",
+        &changed,
+    )
+    .await;
+    assert_eq!(
+        imported.body["importCount"]["updated"], 1,
+        "{}",
+        imported.body
+    );
+    let conflicts = imported.body["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{}", imported.body);
+    assert!(
+        conflicts[0]["object"]
+            .as_str()
+            .unwrap()
+            .ends_with(".period")
+    );
+    assert_eq!(
+        request(server, "GET", march, Some(admin), None).await.body["value"],
+        10.0
+    );
+    let broken = request_text(
+        server,
+        "POST",
+        "/api/v1/dhis2/dataValueSets.xml",
+        owner,
+        "application/xml",
+        "<adx><group",
+    )
+    .await;
+    assert_eq!(broken.status, 400);
     assert_eq!(
         get(
             server,
