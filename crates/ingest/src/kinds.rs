@@ -107,7 +107,8 @@ pub(crate) enum Batch {
     Lineage(Vec<Lineage>),
     Catalog(Vec<Indicator>),
     Targets(Vec<Target>),
-    Observations(Vec<Observation>),
+    /// With the row each value came from.
+    Observations(Vec<(usize, Observation)>),
 }
 
 impl Batch {
@@ -132,7 +133,10 @@ impl Batch {
             }
             Batch::Catalog(indicators) => store.write_indicators(&indicators).await,
             Batch::Targets(targets) => store.write_targets(&targets).await,
-            Batch::Observations(observations) => store.write_observations(&observations).await,
+            Batch::Observations(numbered) => {
+                let observations: Vec<Observation> = numbered.into_iter().map(|(_, o)| o).collect();
+                store.write_observations(&observations).await
+            }
         }
     }
 }
@@ -607,9 +611,10 @@ pub(crate) async fn check(
                     records.push((row.number, observation));
                     Some((text, row.number))
                 });
-                let mut observations = keep_valid(records, &errors);
+                let (rows, mut observations): (Vec<usize>, Vec<Observation>) =
+                    keep_valid_numbered(records, &errors).into_iter().unzip();
                 keep_stored_fields(store, sheet, &mut observations).await?;
-                Batch::Observations(observations)
+                Batch::Observations(rows.into_iter().zip(observations).collect())
             }
         }
     };

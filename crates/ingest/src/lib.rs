@@ -104,8 +104,7 @@ pub async fn import_csv(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<ImportOutcome, ImportError> {
-    let sheet = Sheet::read(bytes, kind.required_columns())?;
-    let prepared = prepare(store, kind, sheet, options).await?;
+    let prepared = prepare_csv(store, kind, bytes, options).await?;
     let counts = prepared.batch.apply(store).await?;
     Ok(ImportOutcome {
         counts,
@@ -141,15 +140,40 @@ pub async fn import_dhis2(
 pub struct Prepared {
     batch: kinds::Batch,
     pub rejected: Rejected,
+    /// Every row read, for rows a caller refuses after these checks.
+    rows: Vec<(usize, Vec<String>)>,
 }
 
 impl Prepared {
-    /// The values to write, for a caller that writes them through the live path.
-    pub fn into_observations(self) -> Vec<vantage_model::record::Observation> {
-        match self.batch {
-            kinds::Batch::Observations(observations) => observations,
+    /// Refuses a row that passed the checks here for a reason of the caller's (a grant, a lock).
+    pub fn reject(&mut self, error: RowError) {
+        if !self.rejected.rows.iter().any(|(row, _)| *row == error.row)
+            && let Some(row) = self.rows.iter().find(|(row, _)| *row == error.row)
+        {
+            self.rejected.rows.push(row.clone());
+            self.rejected.rows.sort_by_key(|(row, _)| *row);
+        }
+        self.rejected.errors.push(error);
+        self.rejected.errors.sort_by_key(|error| error.row);
+    }
+
+    /// Takes the values to write, each with the number of the row (or item) it came from, leaving the
+    /// rejected rows for the caller to add to and report.
+    pub fn take_numbered_observations(
+        &mut self,
+    ) -> Vec<(usize, vantage_model::record::Observation)> {
+        match &mut self.batch {
+            kinds::Batch::Observations(observations) => std::mem::take(observations),
             _ => Vec::new(),
         }
+    }
+
+    /// The values to write, for a caller that writes them through the live path.
+    pub fn into_observations(mut self) -> Vec<vantage_model::record::Observation> {
+        self.take_numbered_observations()
+            .into_iter()
+            .map(|(_, observation)| observation)
+            .collect()
     }
 
     /// The targets to write, for a caller that writes them through the live path.
@@ -159,6 +183,17 @@ impl Prepared {
             _ => Vec::new(),
         }
     }
+}
+
+/// Checks a CSV file of `kind` without writing it, for a caller that writes through the live path.
+pub async fn prepare_csv(
+    store: &Store,
+    kind: ImportKind,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<Prepared, ImportError> {
+    let sheet = Sheet::read(bytes, kind.required_columns())?;
+    prepare(store, kind, sheet, options).await
 }
 
 /// Checks records that come from somewhere other than a CSV file (an API batch): `header` names the
@@ -202,5 +237,6 @@ async fn prepare(
     Ok(Prepared {
         batch: checked.batch,
         rejected,
+        rows: sheet.rows,
     })
 }

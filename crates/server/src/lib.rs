@@ -18,6 +18,7 @@ mod system;
 mod tasks;
 mod tokens;
 mod units;
+mod uploads;
 pub mod users;
 mod web;
 mod writes;
@@ -136,7 +137,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(dashboards::routes())
         .merge(history::routes())
         .merge(tasks::routes())
-        .merge(reviews::routes());
+        .merge(reviews::routes())
+        .merge(uploads::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

@@ -31,7 +31,8 @@ pub(crate) struct ReviewQuery {
     status: Option<String>,
     /// Only values of periods ending on or after this day (YYYY-MM-DD); 92 days before today by default.
     from: Option<String>,
-    /// Only values of periods ending on or before this day; today by default.
+    /// Only values of periods ending on or before this day; by default no limit (periods still running
+    /// included).
     to: Option<String>,
     indicator: Option<String>,
     unit: Option<String>,
@@ -99,7 +100,11 @@ async fn review_queue(
             query.from.as_deref(),
             today - DEFAULT_DAYS.days(),
         )?),
-        to: Some(parse_date("to", query.to.as_deref(), today)?),
+        to: query
+            .to
+            .as_deref()
+            .map(|to| parse_date("to", Some(to), today))
+            .transpose()?,
         status: Some(status),
     };
     let mut values = state.store().observations(&filter).await?;

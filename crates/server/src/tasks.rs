@@ -57,6 +57,10 @@ pub(crate) struct TaskView {
     state: &'static str,
     /// The stored value, if any.
     value: Option<f64>,
+    /// The stored value's status (a late task may hold a draft or a returned value).
+    status: Option<&'static str>,
+    /// The stored value's comment: for a returned value, the reviewer's reason.
+    comment: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -175,6 +179,8 @@ async fn list_tasks(
                 deadline: deadline_text,
                 state: state_now.as_str(),
                 value: found.map(|o| o.value),
+                status: found.map(|o| o.status.as_str()),
+                comment: found.and_then(|o| o.comment.clone()),
             }
         })
         .collect();

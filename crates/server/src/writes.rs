@@ -137,7 +137,7 @@ pub(crate) struct ObservationItem {
 #[into_params(parameter_in = Query)]
 pub(crate) struct WriteQuery {
     /// Write the valid items and return the bad ones instead of refusing the batch.
-    accept_valid: Option<bool>,
+    pub(crate) accept_valid: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -280,20 +280,37 @@ async fn write(
 }
 
 /// The valid values of a batch with their positions, and every fault of the others: the importer's checks,
-/// the caller's grant, the statuses an API writer may set, and the lock on approved values.
+/// then [`admissible`].
 async fn checked(
     state: &AppState,
     caller: &Caller,
     author: &str,
     items: &[Value],
 ) -> Result<(Vec<(usize, Observation)>, Vec<ItemError>), Problem> {
-    let (prepared, mut errors) = Batch::OBSERVATIONS
-        .check(state, author, items, true, &|fields| {
-            written_status_refusal(fields).or_else(|| outside_grant(state, caller, fields))
-        })
+    let (mut prepared, mut errors) = Batch::OBSERVATIONS
+        .check(state, author, items, true, &|_| None)
         .await?;
-    let observations = prepared.into_observations();
-    let keys: Vec<ObservationKey> = observations.iter().map(|o| o.key.clone()).collect();
+    let valid = admissible(
+        state,
+        caller,
+        prepared.take_numbered_observations(),
+        &mut errors,
+    )
+    .await?;
+    errors.sort_by_key(|error| error.index);
+    Ok((valid, errors))
+}
+
+/// The checked values (numbered by item or row) the caller may write, the others' faults added to
+/// `errors`: an API writer enters drafts or submits (approval and return go through
+/// `/observations/status`), within its grant, and never over an approved value, which is locked.
+pub(crate) async fn admissible(
+    state: &AppState,
+    caller: &Caller,
+    numbered: Vec<(usize, Observation)>,
+    errors: &mut Vec<ItemError>,
+) -> Result<Vec<(usize, Observation)>, Problem> {
+    let keys: Vec<ObservationKey> = numbered.iter().map(|(_, o)| o.key.clone()).collect();
     let locked: HashSet<ObservationKey> = state
         .store()
         .current_observations(&keys)
@@ -302,45 +319,46 @@ async fn checked(
         .filter(|stored| stored.status == ObservationStatus::Approved)
         .map(|stored| stored.key)
         .collect();
-    let mut valid = Vec::with_capacity(observations.len());
-    for observation in observations {
-        // Each valid item is the only one of its cell (the checks refuse a cell twice).
-        let Some(index) = items.iter().position(|item| names(item, &observation.key)) else {
-            continue;
+    let engine = state.analytics.engine();
+    let mut valid = Vec::with_capacity(numbered.len());
+    for (index, observation) in numbered {
+        let fault = |field: &str, reason: String| ItemError {
+            index,
+            field: field.to_owned(),
+            reason,
         };
-        if locked.contains(&observation.key) {
-            errors.push(ItemError {
-                index,
-                field: "status".to_owned(),
-                reason: "the value is approved and locked; an admin unlocks it first".to_owned(),
-            });
+        let key = &observation.key;
+        let placed = engine
+            .catalog()
+            .id(&key.indicator)
+            .zip(engine.unit_for(&key.unit, key.period));
+        let refusal = placed.and_then(|(indicator, unit)| {
+            caller.write_refusal(engine.catalog().get(indicator), &engine, unit)
+        });
+        if !matches!(
+            observation.status,
+            ObservationStatus::Draft | ObservationStatus::Submitted
+        ) {
+            errors.push(fault(
+                "status",
+                format!(
+                    "`{}` cannot be written: values are written as draft or submitted, and approved or \
+                     returned through /observations/status",
+                    observation.status
+                ),
+            ));
+        } else if let Some(field) = refusal {
+            errors.push(fault(field, "outside your grant".to_owned()));
+        } else if locked.contains(key) {
+            errors.push(fault(
+                "status",
+                "the value is approved and locked; an admin unlocks it first".to_owned(),
+            ));
         } else {
             valid.push((index, observation));
         }
     }
-    errors.sort_by_key(|error| error.index);
-    Ok((valid, errors))
-}
-
-/// Whether a request item names this cell.
-fn names(item: &Value, key: &ObservationKey) -> bool {
-    item["indicator"] == key.indicator.as_str()
-        && item["unit"] == key.unit.as_str()
-        && item["period"].as_str().and_then(|p| Period::parse(p).ok()) == Some(key.period)
-}
-
-/// API writers enter drafts or submit; approval and return go through `/observations/status`.
-fn written_status_refusal(fields: &[String]) -> Option<(&'static str, String)> {
-    match fields.get(5).map(String::as_str) {
-        None | Some("" | "draft" | "submitted") => None,
-        Some(other) => Some((
-            "status",
-            format!(
-                "`{other}` cannot be written: values are written as draft or submitted, and approved or \
-                 returned through /observations/status"
-            ),
-        )),
-    }
+    Ok(valid)
 }
 
 /// Checks a batch of values as a write would, without writing: the faults a write would refuse, and
@@ -578,7 +596,7 @@ impl Batch {
     }
 }
 
-fn item_error(error: vantage_ingest::RowError) -> ItemError {
+pub(crate) fn item_error(error: vantage_ingest::RowError) -> ItemError {
     ItemError {
         index: error.row,
         field: error.column,

@@ -728,6 +728,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_history(server, analytics, &viewer, &admin_cookie).await;
     check_tasks(server, analytics, &viewer).await;
     check_entry(server, analytics, &owner, &admin_cookie).await;
+    check_uploads(server, &owner, &viewer).await;
     check_audit(server, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
@@ -1627,6 +1628,7 @@ async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer
         (json!("late"), json!(95.0)),
         "a draft past its deadline"
     );
+    assert_eq!(revenue["status"], "draft");
     let deadlines: Vec<&str> = items
         .iter()
         .map(|task| task["deadline"].as_str().unwrap())
@@ -1928,6 +1930,120 @@ async fn check_entry(
     )
     .await;
     assert_eq!(corrected.status, 200, "{}", corrected.body);
+}
+
+/// CSV uploads: refused whole with each bad row's number and column, or the valid rows written and the
+/// rejected ones returned as a file; the same file again changes nothing.
+async fn check_uploads(server: std::net::SocketAddr, owner: &str, viewer: &str) {
+    let upload = |path: &'static str, cookie: String, csv: String| async move {
+        request_text(server, "POST", path, &cookie, "text/csv", &csv).await
+    };
+    let good = "indicator,unit,period,value,comment,status\n\
+        SEC.CRIME_CASES,22918,202510,3,,\n\
+        SEC.CRIME_CASES,22924,202510,4,nháp,draft\n";
+    let first = upload(
+        "/api/v1/uploads/observations",
+        owner.to_owned(),
+        good.to_owned(),
+    )
+    .await;
+    let written = first.body["created"].as_u64().unwrap() + first.body["updated"].as_u64().unwrap();
+    assert_eq!((first.status, written), (200, 2), "{}", first.body);
+    assert_eq!(first.body["rejected_csv"], Value::Null);
+    let again = upload(
+        "/api/v1/uploads/observations",
+        owner.to_owned(),
+        good.to_owned(),
+    )
+    .await;
+    assert_eq!(
+        (
+            again.body["created"].clone(),
+            again.body["updated"].clone(),
+            again.body["unchanged"].clone()
+        ),
+        (json!(0), json!(0), json!(2))
+    );
+
+    let bad = format!(
+        "{}SEC.CRIME_CASES,22918,202511,abc,,\nBUD.REVENUE_TOTAL,22918,202511,5,,\nSEC.CRIME_CASES,22918,202512,6,,approved\nSEC.CRIME_CASES,22918,202601,7,,\n",
+        "indicator,unit,period,value,comment,status\n"
+    );
+    let refused = upload(
+        "/api/v1/uploads/observations",
+        owner.to_owned(),
+        bad.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let places: Vec<(Value, Value)> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["index"].clone(), e["field"].clone()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (json!(2), json!("value")),
+            (json!(3), json!("indicator")),
+            (json!(4), json!("status"))
+        ],
+        "spreadsheet rows and columns: {}",
+        refused.body
+    );
+    let partly = upload(
+        "/api/v1/uploads/observations?accept_valid=true",
+        owner.to_owned(),
+        bad,
+    )
+    .await;
+    assert_eq!(
+        (partly.status, partly.body["created"].clone()),
+        (200, json!(1)),
+        "{}",
+        partly.body
+    );
+    let rejected = partly.body["rejected_csv"].as_str().unwrap();
+    assert!(
+        rejected.starts_with("_row,_errors,indicator,unit,period,value,comment,status"),
+        "{rejected}"
+    );
+    assert_eq!(
+        rejected.lines().count(),
+        4,
+        "the header and three rejected rows: {rejected}"
+    );
+    assert!(rejected.contains("outside your grant"), "{rejected}");
+
+    let viewers = upload(
+        "/api/v1/uploads/observations",
+        viewer.to_owned(),
+        good.to_owned(),
+    )
+    .await;
+    assert_eq!(viewers.status, 403);
+    let empty = upload(
+        "/api/v1/uploads/observations",
+        owner.to_owned(),
+        String::new(),
+    )
+    .await;
+    assert_eq!(empty.status, 400);
+    let columns = upload(
+        "/api/v1/uploads/observations",
+        owner.to_owned(),
+        "indicator,unit\nX,Y\n".to_owned(),
+    )
+    .await;
+    assert!(
+        columns.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("period, value"),
+        "{}",
+        columns.body
+    );
 }
 
 fn codes_of(body: &Value, field: &str) -> Vec<String> {
