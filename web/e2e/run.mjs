@@ -352,6 +352,7 @@ async function run(browser) {
 
   await unitPageChecks(browser)
   await layoutChecks(browser)
+  await entryChecks(browser)
   await offlineChecks(browser)
 }
 
@@ -424,6 +425,209 @@ async function layoutChecks(browser) {
   }
   reportErrors(errors, 'layout saving')
   await context.close()
+}
+
+/** Comments of the values this run writes start with this, so a later run finds its own cell again. */
+const E2E_MARK = 'e2e'
+
+/**
+ * The cell the data-entry checks work on: one this suite left as a draft before, else a task not
+ * started whose deadline is still ahead (a late task stays "late" whatever is stored). Null when
+ * the window has none.
+ */
+async function entryCell(context) {
+  const tasks = (await (await context.request.get(`${BASE}/api/v1/tasks`)).json()).items
+  for (const task of tasks.filter((t) => t.state === 'draft' || t.state === 'returned')) {
+    const history = (await (await context.request.get(`${BASE}/api/v1/observations/history?indicator=${task.indicator}&unit=${task.unit}&period=${task.period}`)).json()).items
+    const latest = history.reduce((a, b) => (b.revision > a.revision ? b : a), history[0])
+    if (latest?.comment?.startsWith(E2E_MARK)) return task
+  }
+  return tasks.find((t) => t.state === 'not_started') ?? null
+}
+
+/** A usual value of the cell's indicator at its unit: the median of its last reported periods. */
+async function usualValue(context, task) {
+  const series = await (await context.request.get(`${BASE}/api/v1/series?indicator=${task.indicator}&unit=${task.unit}`)).json()
+  const values = (series.points ?? []).filter((p) => p.value !== null && p.period !== task.period).slice(-12).map((p) => p.value).sort((a, b) => a - b)
+  if (values.length === 0) return 100
+  const median = values[Math.floor(values.length / 2)]
+  return Math.round(median * 100) / 100 || 1
+}
+
+const viNumber = (value, grouping = false) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2, useGrouping: grouping }).format(value)
+
+/**
+ * Data entry and review: a data owner saves a draft, is warned about an absurd value and confirms
+ * it with a comment, submits; a leader returns it with a reason, which the owner then sees. The
+ * cell is left as a draft holding a usual value.
+ */
+async function entryChecks(browser) {
+  console.log('data entry (finance) and review (leader)')
+  // viewer: neither menu item, and the page says the role does not report
+  {
+    const { context, errors } = await newContext(browser)
+    await signIn(context, 'viewer')
+    const page = await context.newPage()
+    await page.goto(`${BASE}/`)
+    await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    check((await page.locator('[data-nav=entry]').count()) === 0 && (await page.locator('[data-nav=review]').count()) === 0, 'viewer: no data-entry or review menu item')
+    await page.goto(`${BASE}/nhap-lieu`)
+    const note = await page.waitForSelector('[data-role=no-role]', { timeout: 10000 }).then((e) => e.innerText(), () => '')
+    check(/không báo cáo/.test(note), `viewer: /nhap-lieu says the role does not report ("${note.slice(0, 60)}…")`)
+    await page.goto(`${BASE}/duyet`)
+    const reviewNote = await page.waitForSelector('[data-role=no-role]', { timeout: 10000 }).then((e) => e.innerText(), () => '')
+    check(/không duyệt/.test(reviewNote), 'viewer: /duyet says the role does not review')
+    reportErrors(errors, 'viewer entry')
+    await context.close()
+  }
+
+  const owner = await newContext(browser)
+  await signIn(owner.context, 'finance')
+  const task = await entryCell(owner.context)
+  if (!task) {
+    notes.push('finance has no task not started (or left by this suite) in the default window: data entry not checked')
+    await owner.context.close()
+    return
+  }
+  const key = `${task.indicator}|${task.unit}|${task.period}`
+  const usual = await usualValue(owner.context, task)
+  const cell = { indicator: task.indicator, unit: task.unit, period: task.period }
+  const page = await owner.context.newPage()
+  const row = page.locator(`[data-role=task][data-key="${key}"]`)
+  const reason = `${E2E_MARK}: số liệu bất thường, đề nghị kiểm tra lại`
+  try {
+    await page.goto(`${BASE}/nhap-lieu`)
+    await page.waitForSelector('.entry[data-ready="1"] [data-role=task]', { timeout: 20000 })
+    check((await page.locator('[data-nav=entry]').count()) === 1 && (await page.locator('[data-nav=review]').count()) === 0, 'finance: the menu offers data entry, not review')
+    const rows = await page.locator('[data-role=task]').count()
+    const lateCount = Number(await page.locator('[data-role=counts] [data-state=late] b').innerText())
+    const firstGroupOverdue = await page.locator('[data-role=group]').first().getAttribute('data-overdue')
+    check(rows > 0 && (lateCount === 0 || firstGroupOverdue === '1'), `finance sees ${rows} tasks grouped by deadline, overdue first (${lateCount} late)`)
+    check((await row.locator('[data-role=measure]').innerText()).trim().length > 0, `the task ${key} shows its unit of measure`)
+
+    // search without marks
+    const words = task.name_vi.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase()
+    await page.fill('[data-role=task-search]', words)
+    check((await row.count()) === 1, `searching "${words}" without marks keeps ${task.indicator}`)
+    await page.fill('[data-role=task-search]', '')
+
+    // a bad number is refused inline
+    await row.locator('[data-role=value]').fill('12abc')
+    check(await row.locator('[data-role=invalid]').isVisible(), 'a value that is not a number is refused inline')
+
+    // a usual value, typed the Vietnamese way, saved as a draft
+    await row.locator('[data-role=value]').fill(viNumber(usual))
+    await row.locator('[data-role=comment]').fill(`${E2E_MARK}: nháp`)
+    await page.click('[data-role=save-draft]')
+    await page.waitForSelector(`[data-role=task][data-key="${key}"][data-state=draft]`, { timeout: 10000 }).catch(() => {})
+    const message = await page.locator('[data-role=entry-message]').innerText().catch(() => '')
+    check((await row.getAttribute('data-state')) === 'draft', `saved as a draft, the task's state becomes draft ("${message}")`)
+
+    // an absurd value: the check warns as the user leaves the row
+    const absurd = usual * 1000
+    await row.locator('[data-role=value]').fill(viNumber(absurd, true))
+    await row.locator('[data-role=comment]').fill('')
+    await page.locator('h1').click()
+    const warned = await row.locator('[data-role=warning]').waitFor({ timeout: 8000 }).then(() => true, () => false)
+    check(warned, `an absurd value (${viNumber(absurd, true)}, 1000× the usual ${viNumber(usual)}) is warned about on leaving the row`)
+    if (warned) {
+      await row.locator('[data-action=confirm]').click()
+      check(await row.locator('[data-role=row-note]').isVisible(), 'confirming the warning without a comment asks for one')
+      await row.locator('[data-role=comment]').fill(`${E2E_MARK}: đã kiểm tra, số liệu đúng`)
+      await row.locator('[data-action=confirm]').click()
+      check((await row.locator('[data-role=warning]').getAttribute('data-confirmed')) === '1', 'with a comment the warning is confirmed')
+    }
+    await page.click('[data-role=submit]')
+    await page.waitForSelector(`[data-role=task][data-key="${key}"][data-state=submitted]`, { timeout: 10000 }).catch(() => {})
+    check((await row.getAttribute('data-state')) === 'submitted', `submitted, the state becomes submitted ("${await page.locator('[data-role=entry-message]').innerText().catch(() => '')}")`)
+
+    // the leader returns it with a reason
+    {
+      const { context, errors } = await newContext(browser)
+      await signIn(context, 'leader')
+      const review = await context.newPage()
+      await review.goto(`${BASE}/duyet`)
+      await review.waitForSelector('.review[data-ready="1"]', { timeout: 20000 })
+      const item = review.locator(`[data-role=review-row][data-key="${key}"]`)
+      const found = await item.waitFor({ timeout: 10000 }).then(() => true, () => false)
+      check(found, `leader: the submitted value ${key} is in the review queue`)
+      check((await review.locator('[data-tab=approved]').count()) === 0, 'leader: no unlock tab (admins only)')
+      if (found) {
+        await item.locator('[data-role=select]').check()
+        await shot(review, 'review')
+        await review.click('[data-role=return]')
+        await review.click('[data-role=reason-ok]')
+        check(await review.locator('[data-role=reason-missing]').isVisible(), 'returning without a reason is refused in the dialog')
+        await review.fill('[data-role=reason-input]', reason)
+        await review.click('[data-role=reason-ok]')
+        const gone = await item.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false)
+        check(gone, `returned, the value leaves the queue ("${await review.locator('[data-role=review-message]').innerText().catch(() => '')}")`)
+      } else await shot(review, 'review')
+      reportErrors(errors, 'review')
+      await context.close()
+    }
+
+    // the owner sees it returned, with the reason
+    await page.reload()
+    await page.waitForSelector('.entry[data-ready="1"] [data-role=task]', { timeout: 20000 })
+    const shownReason = await row.locator('[data-role=reason]').waitFor({ timeout: 10000 }).then(() => row.locator('[data-role=reason]').innerText(), () => '')
+    check((await row.getAttribute('data-state')) === 'returned' && shownReason.includes(reason), `finance: the task is returned with the reviewer's reason ("${shownReason.trim().slice(0, 70)}")`)
+    await row.scrollIntoViewIfNeeded()
+    await shot(page, 'entry')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.waitForTimeout(300)
+    check(await noHorizontalScroll(page), 'entry-phone: no horizontal scroll (rows as cards)')
+    await row.scrollIntoViewIfNeeded()
+    await shot(page, 'entry-phone')
+    await page.setViewportSize({ width: 1440, height: 900 })
+
+    // the returned value, unchanged, selected and submitted again through the status endpoint
+    await row.locator('[data-role=select]').check()
+    await page.click('[data-role=submit]')
+    await page.waitForSelector(`[data-role=task][data-key="${key}"][data-state=submitted]`, { timeout: 10000 }).catch(() => {})
+    check((await row.getAttribute('data-state')) === 'submitted', 'a selected returned row is submitted again as it is')
+
+    // an admin approves it, then unlocks it with a reason: it goes back to its owner as returned
+    {
+      const { context, errors } = await newContext(browser)
+      await signIn(context, 'admin')
+      const review = await context.newPage()
+      await review.goto(`${BASE}/duyet`)
+      await review.waitForSelector('.review[data-ready="1"][data-tab=queue]', { timeout: 20000 })
+      const item = review.locator(`[data-role=review-row][data-key="${key}"]`)
+      if (await item.waitFor({ timeout: 10000 }).then(() => true, () => false)) {
+        await item.locator('[data-role=select]').check()
+        await review.click('[data-role=approve]')
+        await item.waitFor({ state: 'detached', timeout: 10000 }).catch(() => {})
+        await review.click('[data-tab=approved]')
+        await review.waitForSelector('.review[data-ready="1"][data-tab=approved]', { timeout: 20000 })
+        const approved = item.and(review.locator('[data-status=approved]'))
+        const listed = await approved.waitFor({ timeout: 10000 }).then(() => true, () => false)
+        check(listed, `admin: approved, ${key} is listed among approved values`)
+        if (listed) {
+          await approved.locator('[data-role=select]').check()
+          await review.click('[data-role=unlock]')
+          await review.fill('[data-role=reason-input]', `${E2E_MARK}: mở khóa để sửa`)
+          await review.click('[data-role=reason-ok]')
+          await approved.waitFor({ state: 'detached', timeout: 10000 }).catch(() => {})
+        }
+      } else check(false, `admin: ${key} is in the review queue`)
+      const state = (await (await owner.context.request.get(`${BASE}/api/v1/tasks`)).json()).items.find((t) => `${t.indicator}|${t.unit}|${t.period}` === key)?.state
+      check(state === 'returned', `admin: unlocked, the value is back with its owner as returned (${state})`)
+      reportErrors(errors, 'approve and unlock')
+      await context.close()
+    }
+  } finally {
+    // leave the cell as a draft holding a usual value, whatever happened above
+    const restore = await owner.context.request.post(`${BASE}/api/v1/observations`, {
+      data: [{ ...cell, value: usual, comment: `${E2E_MARK}: restored`, status: 'draft' }],
+      headers: { Origin: BASE, 'Idempotency-Key': `e2e-restore-${Date.now()}` },
+    })
+    const after = (await (await owner.context.request.get(`${BASE}/api/v1/tasks`)).json()).items.find((t) => `${t.indicator}|${t.unit}|${t.period}` === key)
+    check(restore.ok() && after?.value === usual && after?.state === 'draft', `the cell ${key} is left as a draft of ${usual} (HTTP ${restore.status()}, ${after?.state})`)
+  }
+  reportErrors(owner.errors, 'data entry')
+  await owner.context.close()
 }
 
 /**

@@ -74,6 +74,8 @@ export interface Indicator {
   public: boolean
   source: string
   confidence: string
+  /** When each period's value is due: `day 20`, `+5wd`, `+0d 17:00`. */
+  deadline?: string
 }
 
 export interface Unit {
@@ -174,6 +176,81 @@ export interface ItemError {
   reason: string
 }
 
+/** Where a reporting task stands. `late` hides a draft or returned value once the deadline has passed. */
+export type TaskState = 'not_started' | 'draft' | 'submitted' | 'approved' | 'returned' | 'late'
+export type ObservationStatus = 'draft' | 'submitted' | 'approved' | 'returned'
+
+/** One value a data owner is expected to report, with its deadline. */
+export interface Task {
+  indicator: string
+  name_vi: string
+  name_en: string
+  unit: string
+  period: string
+  /** Local time with its offset, e.g. 2026-09-21T23:59:59+07:00. */
+  deadline: string
+  state: TaskState
+  value: number | null
+}
+
+export interface TaskList {
+  unit: string
+  from: string
+  to: string
+  items: Task[]
+}
+
+/** One value to write (or to check without writing). */
+export interface ObservationWrite {
+  indicator: string
+  unit: string
+  period: string
+  value: number
+  comment: string | null
+  status: 'draft' | 'submitted'
+}
+
+export interface CellRef {
+  indicator: string
+  unit: string
+  period: string
+}
+
+/** An unusual value against the cell's own history (robust z-score); the user may confirm it. */
+export interface ValueWarning extends ItemError {
+  median: number | null
+  low: number | null
+  high: number | null
+  z: number | null
+}
+
+export interface CheckAnswer {
+  errors: ItemError[]
+  warnings: ValueWarning[]
+}
+
+export interface StatusSummary {
+  changed: number
+  rejected: ItemError[]
+}
+
+/** A value waiting for review (or an approved one, for unlocking). */
+export interface ReviewItem {
+  indicator: string
+  name_vi: string
+  name_en: string
+  unit: string
+  unit_name: string
+  period: string
+  value: number
+  status: ObservationStatus
+  comment: string | null
+  author: string
+  recorded_at: string
+}
+
+export type StatusAction = 'submit' | 'approve' | 'return' | 'unlock'
+
 /** An RFC 9457 problem document, or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -206,13 +283,17 @@ function query(params: Record<string, string | number | boolean | null | undefin
   return text ? `?${text}` : ''
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
   let response: Response
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers: {
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...extraHeaders,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     })
@@ -293,4 +374,19 @@ export const api = {
   history: (indicator: string, unit: string, period: string) =>
     get<{ items: HistoryEntry[] }>(`/observations/history${query({ indicator, unit, period })}`),
   site: () => get<Site>('/site'),
+
+  tasks: (from?: string, to?: string) => get<TaskList>(`/tasks${query({ from, to })}`),
+  /** Writes values; the key makes a repeated save (a retry after a lost answer) harmless. */
+  writeObservations: (items: ObservationWrite[], idempotencyKey: string) =>
+    request<unknown>('POST', '/observations', items, undefined, { 'Idempotency-Key': idempotencyKey }),
+  /** What a write of these values would refuse (errors) or find unusual (warnings), without writing. */
+  checkObservations: (items: ObservationWrite[], signal?: AbortSignal) => request<CheckAnswer>('POST', '/observations/check', items, signal),
+  changeStatus: (action: StatusAction, items: CellRef[], reason?: string) =>
+    request<StatusSummary>('POST', '/observations/status', { action, reason: reason || null, items }),
+  reviews: (p: { from?: string; to?: string; status?: 'approved' } = {}) => get<{ items: ReviewItem[]; truncated?: boolean }>(`/reviews${query(p)}`),
+}
+
+/** A fresh key for one save (Idempotency-Key). */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
 }

@@ -10,6 +10,11 @@ export const sessionChecked = ref(false)
 
 export const canEditLayouts = computed(() => !!me.value && ['admin', 'leader', 'operator'].includes(me.value.role))
 
+/** Who reports values (the tasks list answers them). */
+export const canEnterData = computed(() => !!me.value && ['admin', 'data_owner'].includes(me.value.role))
+/** Who approves and returns values. */
+export const canReview = computed(() => !!me.value && ['admin', 'leader'].includes(me.value.role))
+
 /** The unit a scoped user is limited to (e.g. a commune's viewer), otherwise null. */
 export const scopeUnit = computed(() => me.value?.unit ?? null)
 
