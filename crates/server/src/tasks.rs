@@ -26,7 +26,9 @@ use crate::units::parse_date;
 use crate::{AppState, Problem};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tasks))
+    OpenApiRouter::new()
+        .routes(routes!(list_tasks))
+        .routes(routes!(task_template))
 }
 
 /// How far the window reaches by default, before and after today.
@@ -91,6 +93,102 @@ async fn list_tasks(
     caller: Caller,
     Query(query): Query<TaskQuery>,
 ) -> Result<Json<TaskList>, Problem> {
+    Ok(Json(tasks_of(&state, &caller, &query).await?))
+}
+
+/// A CSV file to fill in: one row per task of the window (as `/tasks` lists them), with the indicator's
+/// name, measure and the unit's name in Vietnamese, the stored value and comment when there is one, and
+/// the columns `/uploads/observations` reads, so that the filled file is uploaded as it is.
+#[utoipa::path(
+    get,
+    path = "/tasks/template.csv",
+    tag = "writes",
+    params(TaskQuery),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte-order mark, for spreadsheets)", body = String, content_type = "text/csv"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn task_template(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<TaskQuery>,
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    let tasks = tasks_of(&state, &caller, &query).await?;
+    let (measures, unit_name) = {
+        let engine = state.analytics.engine();
+        let measures: HashMap<String, String> = engine
+            .catalog()
+            .ids()
+            .map(|id| engine.catalog().get(id))
+            .map(|indicator| (indicator.code.clone(), indicator.measure.clone()))
+            .collect();
+        let unit_name = resolve_unit(&state, &engine, Some(&tasks.unit), None)
+            .map(|unit| engine.registry().get(unit).name.clone())
+            .unwrap_or_default();
+        (measures, unit_name)
+    };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "indicator",
+        "unit",
+        "period",
+        "value",
+        "comment",
+        "ten_chi_tieu",
+        "don_vi_tinh",
+        "don_vi",
+        "han_nop",
+        "trang_thai",
+    ];
+    let _ = writer.write_record(header);
+    for task in &tasks.items {
+        let value = task
+            .value
+            .map(|value| value.to_string())
+            .unwrap_or_default();
+        let row = [
+            task.indicator.as_str(),
+            task.unit.as_str(),
+            task.period.as_str(),
+            value.as_str(),
+            task.comment.as_deref().unwrap_or_default(),
+            task.name_vi.as_str(),
+            measures.get(&task.indicator).map_or("", String::as_str),
+            unit_name.as_str(),
+            task.deadline.as_str(),
+            task.state,
+        ];
+        let _ = writer.write_record(row);
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(writer.into_inner().unwrap_or_default());
+    let disposition = format!(
+        "attachment; filename=\"bieu-mau-{}-{}-{}.csv\"",
+        tasks.unit, tasks.from, tasks.to
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The caller's tasks whose deadline falls in the query's window.
+async fn tasks_of(
+    state: &AppState,
+    caller: &Caller,
+    query: &TaskQuery,
+) -> Result<TaskList, Problem> {
     let user = caller.writer()?.clone();
     let today = state.today();
     let from = parse_date(
@@ -116,7 +214,7 @@ async fn list_tasks(
     let mut due = Vec::new();
     let unit_code = {
         let engine = state.analytics.engine();
-        let root = resolve_unit(&state, &engine, user.unit.as_deref(), None)?;
+        let root = resolve_unit(state, &engine, user.unit.as_deref(), None)?;
         let unit = engine.registry().get(root).clone();
         for id in engine.catalog().ids() {
             let indicator = engine.catalog().get(id);
@@ -185,10 +283,10 @@ async fn list_tasks(
         })
         .collect();
     items.sort_by(|a, b| (&a.deadline, &a.indicator).cmp(&(&b.deadline, &b.indicator)));
-    Ok(Json(TaskList {
+    Ok(TaskList {
         unit: unit_code,
         from: from.to_string(),
         to: to.to_string(),
         items,
-    }))
+    })
 }

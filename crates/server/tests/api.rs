@@ -1642,6 +1642,28 @@ async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer
         "{deadlines:?}"
     );
 
+    // The same tasks as a CSV file to fill in, in the columns an upload reads.
+    let template = request(
+        server,
+        "GET",
+        "/api/v1/tasks/template.csv?from=2026-09-01&to=2026-09-30",
+        Some(&stc),
+        None,
+    )
+    .await;
+    assert_eq!(template.status, 200);
+    let text = template.body.as_str().unwrap();
+    assert!(text.starts_with("\u{feff}indicator,unit,period,value,comment,ten_chi_tieu,don_vi_tinh,don_vi,han_nop,trang_thai"), "{text}");
+    assert_eq!(text.lines().count(), items.len() + 1, "one row per task");
+    assert!(
+        text.contains("BUD.REVENUE_TOTAL,68,202608,95,,Tổng thu ngân sách"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tỷ đồng,Tỉnh Lâm Đồng,2026-09-21T23:59:59+07:00,late"),
+        "{text}"
+    );
+
     let commune = tasks(session_cookie(
         &sign_in(server, "xa22918", "mật khẩu dài", None).await,
     ))
