@@ -8,6 +8,7 @@ pub mod boundaries;
 pub mod dhis2;
 mod kinds;
 mod sheet;
+mod workbook;
 
 use std::fmt;
 

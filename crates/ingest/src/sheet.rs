@@ -60,8 +60,16 @@ impl Sheet {
         }
     }
 
-    /// Reads CSV text (UTF-8, with or without a byte-order mark) and checks that `required` columns exist.
+    /// Reads CSV text (UTF-8, with or without a byte-order mark) or the first sheet of an XLSX workbook,
+    /// and checks that `required` columns exist.
     pub fn read(bytes: &[u8], required: &[&str]) -> Result<Sheet, FileError> {
+        let converted;
+        let bytes = if crate::workbook::is_workbook(bytes) {
+            converted = crate::workbook::first_sheet_as_csv(bytes)?;
+            &converted[..]
+        } else {
+            bytes
+        };
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
         let expected = || required.join(", ");
         if bytes.iter().all(u8::is_ascii_whitespace) {

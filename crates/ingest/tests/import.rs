@@ -185,6 +185,70 @@ on_every_backend!(holidays_and_deadlines_are_checked_row_by_row, |store| {
 });
 
 on_every_backend!(
+    excel_workbooks_import_like_csv_with_excel_row_numbers,
+    |store| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (column, name) in ["indicator", "unit", "period", "value"].iter().enumerate() {
+            sheet.write_string(0, column as u16, *name).unwrap();
+        }
+        // Row 2 good, row 3 empty, row 4 a bad number, row 5 a number Excel keeps as a float.
+        for (row, cells) in [
+            (1u32, ["BUD.REVENUE_TOTAL", "68", "202510", "1234.5"]),
+            (3, ["BUD.REVENUE_TOTAL", "68", "202511", "abc"]),
+        ] {
+            for (column, text) in cells.iter().enumerate() {
+                sheet.write_string(row, column as u16, *text).unwrap();
+            }
+        }
+        for (column, text) in ["BUD.REVENUE_TOTAL", "68", "202512"].iter().enumerate() {
+            sheet.write_string(4, column as u16, *text).unwrap();
+        }
+        sheet.write_number(4, 3, 0.1 + 0.2).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let errors =
+            match import_csv(store, ImportKind::Observations, &bytes, &options(false)).await {
+                Err(ImportError::Refused(rejected)) => rejected.errors,
+                other => panic!("expected a refusal, got {other:?}"),
+            };
+        assert_eq!(
+            errors
+                .iter()
+                .map(|e| (e.row, e.column.as_str()))
+                .collect::<Vec<_>>(),
+            [(4, "value")]
+        );
+        import_csv(store, ImportKind::Observations, &bytes, &options(true))
+            .await
+            .unwrap();
+        let filter = vantage_store::ObservationFilter {
+            indicator: Some("BUD.REVENUE_TOTAL".into()),
+            unit: Some("68".into()),
+            ..Default::default()
+        };
+        let values: Vec<f64> = store
+            .observations(&filter)
+            .await
+            .unwrap()
+            .iter()
+            .map(|o| o.value)
+            .collect();
+        assert_eq!(values, [1234.5, 0.1 + 0.2], "numbers read back exactly");
+        let broken = import_csv(
+            store,
+            ImportKind::Observations,
+            b"PK\x03\x04garbage",
+            &options(false),
+        )
+        .await;
+        assert!(
+            matches!(&broken, Err(ImportError::File(error)) if error.to_string().contains("not a readable XLSX")),
+            "{broken:?}"
+        );
+    }
+);
+
+on_every_backend!(
     bad_observation_rows_are_all_reported_and_nothing_is_written,
     |store| {
         let file = "indicator,unit,period,value,comment\n\

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use jiff::ToSpan;
 use jiff::civil::Weekday;
 use serde::{Deserialize, Serialize};
@@ -96,91 +96,151 @@ async fn list_tasks(
     Ok(Json(tasks_of(&state, &caller, &query).await?))
 }
 
-/// A CSV file to fill in: one row per task of the window (as `/tasks` lists them), with the indicator's
-/// name, measure and the unit's name in Vietnamese, the stored value and comment when there is one, and
-/// the columns `/uploads/observations` reads, so that the filled file is uploaded as it is.
+/// A file to fill in: one row per task of the window (as `/tasks` lists them), with the indicator's name,
+/// measure and the unit's name in Vietnamese, the stored value and comment when there is one, and the
+/// columns `/uploads/observations` reads, so that the filled file is uploaded as it is. CSV (UTF-8 with a
+/// byte-order mark, for spreadsheets) or an Excel workbook.
 #[utoipa::path(
     get,
-    path = "/tasks/template.csv",
+    path = "/tasks/{file}",
     tag = "writes",
-    params(TaskQuery),
+    params(
+        ("file" = String, Path, description = "`template.csv` or `template.xlsx`"),
+        TaskQuery
+    ),
     responses(
-        (status = 200, description = "CSV (UTF-8 with a byte-order mark, for spreadsheets)", body = String, content_type = "text/csv"),
+        (status = 200, description = "The template, CSV or XLSX", body = String, content_type = "text/csv"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
     )
 )]
 async fn task_template(
     State(state): State<AppState>,
     caller: Caller,
+    Path(file): Path<String>,
     Query(query): Query<TaskQuery>,
 ) -> Result<axum::response::Response, Problem> {
     use axum::response::IntoResponse;
-    let tasks = tasks_of(&state, &caller, &query).await?;
-    let (measures, unit_name) = {
-        let engine = state.analytics.engine();
-        let measures: HashMap<String, String> = engine
-            .catalog()
-            .ids()
-            .map(|id| engine.catalog().get(id))
-            .map(|indicator| (indicator.code.clone(), indicator.measure.clone()))
-            .collect();
-        let unit_name = resolve_unit(&state, &engine, Some(&tasks.unit), None)
-            .map(|unit| engine.registry().get(unit).name.clone())
-            .unwrap_or_default();
-        (measures, unit_name)
+    let excel = match file.as_str() {
+        "template.csv" => false,
+        "template.xlsx" => true,
+        other => return Err(Problem::not_found(format!("no task file {other}"))),
     };
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "indicator",
-        "unit",
-        "period",
-        "value",
-        "comment",
-        "ten_chi_tieu",
-        "don_vi_tinh",
-        "don_vi",
-        "han_nop",
-        "trang_thai",
-    ];
-    let _ = writer.write_record(header);
-    for task in &tasks.items {
-        let value = task
-            .value
-            .map(|value| value.to_string())
-            .unwrap_or_default();
-        let row = [
-            task.indicator.as_str(),
-            task.unit.as_str(),
-            task.period.as_str(),
-            value.as_str(),
-            task.comment.as_deref().unwrap_or_default(),
-            task.name_vi.as_str(),
-            measures.get(&task.indicator).map_or("", String::as_str),
-            unit_name.as_str(),
-            task.deadline.as_str(),
-            task.state,
-        ];
-        let _ = writer.write_record(row);
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(writer.into_inner().unwrap_or_default());
+    let tasks = tasks_of(&state, &caller, &query).await?;
+    let rows = template_rows(&state, &tasks);
+    let (body, content_type, extension) = if excel {
+        let body = workbook(&rows).map_err(|error| {
+            tracing::error!(%error, "the template workbook could not be written");
+            Problem::new(
+                crate::ProblemKind::Internal,
+                "the workbook could not be written",
+            )
+        })?;
+        (
+            body,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
+    } else {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(TEMPLATE_COLUMNS);
+        for row in &rows {
+            let _ = writer.write_record(row);
+        }
+        let mut body = "\u{feff}".as_bytes().to_vec();
+        body.extend(writer.into_inner().unwrap_or_default());
+        (body, "text/csv; charset=utf-8", "csv")
+    };
     let disposition = format!(
-        "attachment; filename=\"bieu-mau-{}-{}-{}.csv\"",
+        "attachment; filename=\"bieu-mau-{}-{}-{}.{extension}\"",
         tasks.unit, tasks.from, tasks.to
     );
     Ok((
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
-            ),
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )
         .into_response())
+}
+
+/// The template's columns: those an upload reads, then those for people.
+const TEMPLATE_COLUMNS: [&str; 10] = [
+    "indicator",
+    "unit",
+    "period",
+    "value",
+    "comment",
+    "ten_chi_tieu",
+    "don_vi_tinh",
+    "don_vi",
+    "han_nop",
+    "trang_thai",
+];
+
+/// One template row per task, in [`TEMPLATE_COLUMNS`] order.
+fn template_rows(state: &AppState, tasks: &TaskList) -> Vec<[String; 10]> {
+    let engine = state.analytics.engine();
+    let unit_name = resolve_unit(state, &engine, Some(&tasks.unit), None)
+        .map(|unit| engine.registry().get(unit).name.clone())
+        .unwrap_or_default();
+    tasks
+        .items
+        .iter()
+        .map(|task| {
+            let measure = engine
+                .catalog()
+                .id(&task.indicator)
+                .map(|id| engine.catalog().get(id).measure.clone())
+                .unwrap_or_default();
+            [
+                task.indicator.clone(),
+                task.unit.clone(),
+                task.period.clone(),
+                task.value
+                    .map(|value| value.to_string())
+                    .unwrap_or_default(),
+                task.comment.clone().unwrap_or_default(),
+                task.name_vi.clone(),
+                measure,
+                unit_name.clone(),
+                task.deadline.clone(),
+                task.state.to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// The template as an Excel workbook: a bold, frozen header, values as numbers, columns sized to read.
+fn workbook(rows: &[[String; 10]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Bieu mau")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (column, name) in TEMPLATE_COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *name, &bold)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let line = index as u32 + 1;
+        for (column, text) in row.iter().enumerate() {
+            let column = column as u16;
+            match text.parse::<f64>() {
+                Ok(number) if column == 3 => sheet.write_number(line, column, number)?,
+                _ => sheet.write_string(line, column, text)?,
+            };
+        }
+    }
+    for (column, width) in [18.0, 8.0, 9.0, 12.0, 24.0, 48.0, 12.0, 20.0, 26.0, 12.0]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.set_column_width(column as u16, width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
 }
 
 /// The caller's tasks whose deadline falls in the query's window.

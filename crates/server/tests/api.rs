@@ -58,24 +58,66 @@ async fn request_text(
     content_type: &str,
     body: &str,
 ) -> Response {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nCookie: {cookie}\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let (status, body) =
+        request_bytes(address, method, path, cookie, content_type, body.as_bytes()).await;
+    let body = String::from_utf8(body).unwrap();
     Response {
-        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        status,
         content_type: String::new(),
         set_cookie: None,
         headers: Vec::new(),
-        body: serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())),
+        body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
     }
+}
+
+/// A request with any body; the status and the body of the answer.
+async fn request_bytes(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nCookie: {cookie}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk_bytes(&body);
+    }
+    (status, body)
+}
+
+/// The body of a chunked answer, as far as it came.
+fn dechunk_bytes(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..line_end])
+            .ok()
+            .and_then(|size| usize::from_str_radix(size.trim(), 16).ok())
+            .unwrap_or(0);
+        let rest = &body[line_end + 2..];
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.extend_from_slice(&rest[..size]);
+        body = rest.get(size + 2..).unwrap_or_default();
+    }
+    out
 }
 
 /// [`request`] with more headers.
@@ -140,17 +182,8 @@ async fn request_with(
     }
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = &rest[size + 2..];
-    }
-    out
+fn dechunk(body: &str) -> String {
+    String::from_utf8(dechunk_bytes(body.as_bytes())).unwrap()
 }
 
 async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>) {
@@ -2037,6 +2070,55 @@ async fn check_uploads(server: std::net::SocketAddr, owner: &str, viewer: &str) 
         "the header and three rejected rows: {rejected}"
     );
     assert!(rejected.contains("outside your grant"), "{rejected}");
+
+    // The task template as an Excel workbook, uploaded back as it is: stored values unchanged, rows left
+    // empty refused by their Excel row number.
+    let commune = session_cookie(&sign_in(server, "xa22918", "mật khẩu dài", None).await);
+    let (status, workbook) = request_bytes(
+        server,
+        "GET",
+        "/api/v1/tasks/template.xlsx?from=2026-09-01&to=2026-09-30",
+        &commune,
+        "text/plain",
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(workbook.starts_with(b"PK\x03\x04"), "an XLSX (ZIP) file");
+    let (status, answer) = request_bytes(
+        server,
+        "POST",
+        "/api/v1/uploads/observations?accept_valid=true",
+        &commune,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &workbook,
+    )
+    .await;
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (answer["created"].clone(), answer["updated"].clone()),
+        (json!(0), json!(0)),
+        "{answer}"
+    );
+    assert!(answer["unchanged"].as_u64().unwrap() >= 1, "{answer}");
+    let rejected = answer["rejected"].as_array().unwrap();
+    assert!(
+        !rejected.is_empty()
+            && rejected
+                .iter()
+                .all(|e| e["field"] == "value" && e["index"].as_u64().unwrap() >= 2)
+    );
+    let (status, _) = request_bytes(
+        server,
+        "POST",
+        "/api/v1/uploads/observations",
+        &commune,
+        "application/octet-stream",
+        b"PK\x03\x04 not really",
+    )
+    .await;
+    assert_eq!(status, 400, "a broken workbook");
 
     let viewers = upload(
         "/api/v1/uploads/observations",
