@@ -626,8 +626,64 @@ async function entryChecks(browser) {
     const after = (await (await owner.context.request.get(`${BASE}/api/v1/tasks`)).json()).items.find((t) => `${t.indicator}|${t.unit}|${t.period}` === key)
     check(restore.ok() && after?.value === usual && after?.state === 'draft', `the cell ${key} is left as a draft of ${usual} (HTTP ${restore.status()}, ${after?.state})`)
   }
+  await entryFilesChecks(page, owner.context, key)
   reportErrors(owner.errors, 'data entry')
   await owner.context.close()
+}
+
+/**
+ * The data-entry screen's files: the window's XLSX template downloaded through its link, then
+ * uploaded back as it is with "write the valid rows" checked. Rows left without a value are
+ * rejected and listed; rows already holding a value come back unchanged (so nothing moves).
+ */
+async function entryFilesChecks(page, context, key) {
+  await page.goto(`${BASE}/nhap-lieu`)
+  await page.waitForSelector('.entry[data-ready="1"] [data-role=files]', { timeout: 20000 })
+  const link = page.locator('[data-role=template-xlsx]')
+  const href = (await link.getAttribute('href')) ?? ''
+  const range = new URL(href, BASE).searchParams
+  check(/\/api\/v1\/tasks\/template\.xlsx\?/.test(href) && /^\d{4}-\d{2}-\d{2}$/.test(range.get('from') ?? '') && /^\d{4}-\d{2}-\d{2}$/.test(range.get('to') ?? ''), `files: the XLSX template link names the window (${href})`)
+  check(/template\.csv\?from=/.test((await page.locator('[data-role=template-csv]').getAttribute('href')) ?? ''), 'files: a CSV template link for the same window')
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), link.click()])
+  const bytes = await readFile(await download.path())
+  const zip = bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))
+  check(zip && bytes.length > 2000, `files: the XLSX template downloads as a ZIP of ${bytes.length} bytes ("${download.suggestedFilename()}")`)
+  const tasks = (await (await context.request.get(`${BASE}/api/v1/tasks?from=${range.get('from')}&to=${range.get('to')}`)).json()).items
+  const before = tasks.find((t) => `${t.indicator}|${t.unit}|${t.period}` === key)
+
+  await page.setInputFiles('[data-role=upload-file]', { name: download.suggestedFilename() || 'template.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: bytes })
+  await page.check('[data-role=accept-valid]')
+  await page.click('[data-role=upload]')
+  const answered = await page.waitForSelector('[data-role=upload-counts]', { timeout: 15000 }).then(() => true, () => false)
+  if (!answered) {
+    const error = await page.locator('[data-role=upload-error], [data-role=upload-refused]').first().innerText().catch(() => '')
+    check(false, `files: the uploaded template is answered with counts ("${error}")`)
+    await shot(page, 'entry-files')
+    return
+  }
+  const counts = page.locator('[data-role=upload-counts]')
+  const [created, updated, unchanged] = await Promise.all(['created', 'updated', 'unchanged'].map(async (name) => Number(await counts.getAttribute(`data-${name}`))))
+  const rejected = await page.locator('[data-role=rejected-row]').evaluateAll((rows) => rows.map((r) => ({ index: Number(r.dataset.index), field: r.dataset.field })))
+  const rejectedRows = new Set(rejected.map((r) => r.index)).size
+  const empty = tasks.filter((t) => t.value === null).length
+  check(
+    created + updated + unchanged + rejectedRows === tasks.length,
+    `files: uploaded back, every row of the template is counted (${tasks.length} tasks: ${created} created, ${updated} updated, ${unchanged} unchanged, ${rejectedRows} rejected — "${(await counts.innerText()).trim()}")`,
+  )
+  check(
+    created === 0 && rejected.filter((r) => r.field === 'value').length >= empty && rejected.every((r) => r.index >= 2 && r.index <= tasks.length + 1),
+    `files: the ${empty} rows left without a value are rejected on their value, listed by spreadsheet row`,
+  )
+  if (rejected.length) {
+    const [file] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('[data-role=download-rejected]')])
+    const text = (await readFile(await file.path(), 'utf8')).replace(/^\ufeff/, '')
+    const lines = text.trim().split(/\r?\n/)
+    check(lines[0].startsWith('_row,') && lines.length === rejectedRows + 1, `files: the rejected rows download as CSV (${lines.length - 1} rows, "${file.suggestedFilename()}")`)
+  }
+  const after = (await (await context.request.get(`${BASE}/api/v1/tasks?from=${range.get('from')}&to=${range.get('to')}`)).json()).items.find((t) => `${t.indicator}|${t.unit}|${t.period}` === key)
+  check(!before || (after?.value === before.value && after?.state === before.state), `files: the upload left ${key} as it was (${after?.state} ${after?.value})`)
+  await page.locator('[data-role=files]').scrollIntoViewIfNeeded()
+  await shot(page, 'entry-files')
 }
 
 /**

@@ -8,7 +8,7 @@
  *   an X-Vantage-Cached-At header so the app can show how old it is.
  * - Who is signed in (/me) is kept like other answers, so an offline reload keeps the user's view;
  *   signing out drops all kept answers.
- * - The live stream, the session and writes are never cached.
+ * - The live stream, the session, downloaded templates and writes are never cached.
  */
 const VERSION = 'v2'
 const SHELL = `vantage-shell-${VERSION}`
@@ -101,6 +101,8 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return
   if (url.pathname.startsWith('/api/')) {
     if (url.pathname === '/api/v1/stream' || url.pathname.startsWith('/api/v1/session')) return
+    // files to download (task templates) are not data to keep for offline use
+    if (url.pathname.startsWith('/api/v1/tasks/template.')) return
     event.respondWith(apiNetworkFirst(request))
   } else if (request.mode === 'navigate') {
     event.respondWith(navigation(request))

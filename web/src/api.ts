@@ -251,6 +251,18 @@ export interface ReviewItem {
 
 export type StatusAction = 'submit' | 'approve' | 'return' | 'unlock'
 
+/** The answer to an uploaded file of values; `index` of a rejected row is its spreadsheet row. */
+export interface UploadSummary {
+  created: number
+  updated: number
+  unchanged: number
+  rejected: ItemError[]
+  /** The rejected rows as CSV (with their row and errors), to fix and upload again; null when none. */
+  rejected_csv: string | null
+}
+
+export type TemplateFormat = 'xlsx' | 'csv'
+
 /** An RFC 9457 problem document, or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -283,7 +295,9 @@ function query(params: Record<string, string | number | boolean | null | undefin
   return text ? `?${text}` : ''
 }
 
+/** A JSON body, or a file (Blob) sent as it is. */
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const raw = typeof Blob !== 'undefined' && body instanceof Blob
   let response: Response
   try {
     response = await fetch(`/api/v1${path}`, {
@@ -291,10 +305,10 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
       credentials: 'same-origin',
       headers: {
         Accept: 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(body === undefined ? {} : { 'Content-Type': raw ? body.type || 'application/octet-stream' : 'application/json' }),
         ...extraHeaders,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       signal,
     })
   } catch (error) {
@@ -383,6 +397,14 @@ export const api = {
   checkObservations: (items: ObservationWrite[], signal?: AbortSignal) => request<CheckAnswer>('POST', '/observations/check', items, signal),
   changeStatus: (action: StatusAction, items: CellRef[], reason?: string) =>
     request<StatusSummary>('POST', '/observations/status', { action, reason: reason || null, items }),
+  /** Where the caller's tasks of a window can be downloaded as a file to fill in (for a plain link). */
+  templateUrl: (format: TemplateFormat, from?: string, to?: string) => `/api/v1/tasks/template.${format}${query({ from, to })}`,
+  /**
+   * Uploads a filled-in template (XLSX or CSV). With `acceptValid` the good rows are written and the
+   * bad ones listed; without it one bad row refuses the whole file (422 with the rows' errors).
+   */
+  uploadObservations: (file: Blob, acceptValid: boolean) =>
+    request<UploadSummary>('POST', `/uploads/observations${query({ accept_valid: acceptValid })}`, file),
   reviews: (p: { from?: string; to?: string; status?: 'approved' } = {}) => get<{ items: ReviewItem[]; truncated?: boolean }>(`/reviews${query(p)}`),
 }
 
