@@ -5,6 +5,7 @@ mod vocabulary;
 
 pub mod access;
 pub mod agency;
+pub mod alert;
 pub mod calendar;
 pub mod dashboard;
 #[cfg(any(test, feature = "fixtures"))]
