@@ -256,6 +256,8 @@ export interface UploadSummary {
   created: number
   updated: number
   unchanged: number
+  /** Rows left without a value (nor comment), passed over. */
+  skipped: number
   rejected: ItemError[]
   /** The rejected rows as CSV (with their row and errors), to fix and upload again; null when none. */
   rejected_csv: string | null

@@ -143,6 +143,7 @@ pub async fn import(
     let store = open_store(&settings.database_url, true).await?;
     let options = ImportOptions {
         accept_valid,
+        skip_empty_values: true,
         author: std::env::var("USER").unwrap_or_else(|_| "cli".to_owned()),
         source: format!("import:{}", file_name(file)),
         now: jiff::Timestamp::now(),
@@ -168,11 +169,15 @@ pub async fn import(
     };
     let counts = outcome.counts;
     println!(
-        "{}: {} created, {} updated, {} unchanged",
+        "{}: {} created, {} updated, {} unchanged{}",
         file.display(),
         counts.created,
         counts.updated,
-        counts.unchanged
+        counts.unchanged,
+        match outcome.skipped {
+            0 => String::new(),
+            empty => format!(", {empty} row(s) without a value passed over"),
+        }
     );
     if !outcome.rejected.is_empty() {
         let path = rejected.unwrap_or_else(|| {

@@ -139,6 +139,7 @@ pub async fn load(store: &Store, history: History, settings: &Settings) -> anyho
         let kind = ImportKind::parse(kind).map_err(anyhow::Error::msg)?;
         let options = ImportOptions {
             accept_valid: false,
+            skip_empty_values: false,
             author: "demo".into(),
             source: format!("demo:{name}"),
             now,

@@ -148,6 +148,8 @@ pub(crate) struct Checked {
     /// only in a bad row, a formula cycle through a stored indicator): the file is refused even when the
     /// caller accepts valid rows.
     pub refuse_whole: bool,
+    /// Value rows passed over for having neither a value nor a comment.
+    pub skipped: Vec<usize>,
 }
 
 /// Parses every row, then checks the rows against each other and against the store.
@@ -160,6 +162,7 @@ pub(crate) async fn check(
     let mut errors = sheet.malformed.clone();
     let mut whole_file_problems: Vec<String> = Vec::new();
     let mut keys: HashMap<String, usize> = HashMap::new();
+    let mut skipped = Vec::new();
     // Parses each row with `parse`, which returns the row's key and record; later rows with a key already
     // seen are errors, since a file that says two things about one cell is ambiguous.
     let mut rows = |key_column: &str,
@@ -595,6 +598,13 @@ pub(crate) async fn check(
             } else {
                 let mut records = Vec::new();
                 rows("period", &mut |row| {
+                    if options.skip_empty_values
+                        && row.optional("value").is_none()
+                        && row.optional("comment").is_none()
+                    {
+                        skipped.push(row.number);
+                        return None;
+                    }
                     let key = cell_key(row, false);
                     let value = row.number("value");
                     let status = row.parse_optional("status", ObservationStatus::parse);
@@ -629,6 +639,7 @@ pub(crate) async fn check(
         batch,
         errors,
         refuse_whole,
+        skipped,
     })
 }
 

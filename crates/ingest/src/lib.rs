@@ -22,6 +22,9 @@ pub use crate::sheet::{FileError, RowError};
 pub struct ImportOptions {
     /// Apply the valid rows of a file that has bad ones, instead of refusing it.
     pub accept_valid: bool,
+    /// Pass over value rows with neither a value nor a comment (a template's rows left empty) instead of
+    /// refusing them; they are counted in [`Prepared::skipped`].
+    pub skip_empty_values: bool,
     /// Recorded with each observation: who imported it and from where.
     pub author: String,
     pub source: String,
@@ -94,6 +97,8 @@ impl fmt::Display for Rejected {
 #[derive(Debug)]
 pub struct ImportOutcome {
     pub counts: WriteCounts,
+    /// Rows passed over for having no value.
+    pub skipped: usize,
     /// Rows left out because the caller accepted the valid ones; empty otherwise.
     pub rejected: Rejected,
 }
@@ -106,9 +111,11 @@ pub async fn import_csv(
     options: &ImportOptions,
 ) -> Result<ImportOutcome, ImportError> {
     let prepared = prepare_csv(store, kind, bytes, options).await?;
+    let skipped = prepared.skipped.len();
     let counts = prepared.batch.apply(store).await?;
     Ok(ImportOutcome {
         counts,
+        skipped,
         rejected: prepared.rejected,
     })
 }
@@ -130,9 +137,11 @@ pub async fn import_dhis2(
         options,
     )
     .await?;
+    let skipped = prepared.skipped.len();
     let counts = prepared.batch.apply(store).await?;
     Ok(ImportOutcome {
         counts,
+        skipped,
         rejected: prepared.rejected,
     })
 }
@@ -141,6 +150,8 @@ pub async fn import_dhis2(
 pub struct Prepared {
     batch: kinds::Batch,
     pub rejected: Rejected,
+    /// Rows passed over for having no value (with [`ImportOptions::skip_empty_values`]).
+    pub skipped: Vec<usize>,
     /// Every row read, for rows a caller refuses after these checks.
     rows: Vec<(usize, Vec<String>)>,
 }
@@ -238,6 +249,7 @@ async fn prepare(
     Ok(Prepared {
         batch: checked.batch,
         rejected,
+        skipped: checked.skipped,
         rows: sheet.rows,
     })
 }

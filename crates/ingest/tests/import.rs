@@ -8,6 +8,7 @@ use vantage_store::{Store, WriteCounts};
 fn options(accept_valid: bool) -> ImportOptions {
     ImportOptions {
         accept_valid,
+        skip_empty_values: false,
         author: "tester".into(),
         source: "import:test.csv".into(),
         now: jiff::Timestamp::from_millisecond(1_763_000_000_000).unwrap(),
@@ -247,6 +248,40 @@ on_every_backend!(
         );
     }
 );
+
+on_every_backend!(rows_left_empty_are_passed_over_when_asked, |store| {
+    let file = "indicator,unit,period,value,comment\n\
+        BUD.REVENUE_TOTAL,68,202510,12,\n\
+        BUD.REVENUE_TOTAL,68,202511,,\n\
+        BUD.REVENUE_TOTAL,68,202512,,chưa có số\n";
+    let errors = refused(store, ImportKind::Observations, file).await;
+    assert_eq!(
+        errors
+            .iter()
+            .map(|(row, column, _)| (*row, column.as_str()))
+            .collect::<Vec<_>>(),
+        [(3, "value"), (4, "value")]
+    );
+    let options = ImportOptions {
+        skip_empty_values: true,
+        ..options(false)
+    };
+    let errors = match import_csv(store, ImportKind::Observations, file.as_bytes(), &options).await
+    {
+        Err(ImportError::Refused(rejected)) => rejected.errors,
+        other => panic!("a comment without a value is still refused: {other:?}"),
+    };
+    assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), [4]);
+    let outcome = import_csv(
+        store,
+        ImportKind::Observations,
+        file.replace(",chưa có số", ",").as_bytes(),
+        &options,
+    )
+    .await
+    .unwrap();
+    assert_eq!((outcome.counts.created, outcome.skipped), (1, 2));
+});
 
 on_every_backend!(
     bad_observation_rows_are_all_reported_and_nothing_is_written,

@@ -33,6 +33,8 @@ pub(crate) struct UploadSummary {
     created: u64,
     updated: u64,
     unchanged: u64,
+    /// Rows with neither a value nor a comment (a template's rows left empty), passed over.
+    skipped: usize,
     /// With `accept_valid=true`, each problem of a rejected row: `index` is the row as a spreadsheet
     /// shows it (the header is row 1), `field` the column.
     rejected: Vec<crate::ItemError>,
@@ -70,6 +72,7 @@ async fn upload_observations(
     let options = ImportOptions {
         // Every bad row is found first; the decision below applies to all of them alike.
         accept_valid: true,
+        skip_empty_values: true,
         author: user.username.clone(),
         source: "upload".to_owned(),
         now: jiff::Timestamp::now(),
@@ -132,6 +135,7 @@ async fn upload_observations(
         created: counts.created,
         updated: counts.updated,
         unchanged: counts.unchanged,
+        skipped: prepared.skipped.len(),
         rejected_csv: (!errors.is_empty()).then(|| prepared.rejected.to_csv()),
         rejected: errors,
     }))

@@ -532,6 +532,7 @@ impl Batch {
         let options = ImportOptions {
             // Every bad item is reported, then the decision below applies to all of them alike.
             accept_valid: true,
+            skip_empty_values: false,
             author: author.to_owned(),
             source: "api".to_owned(),
             now: jiff::Timestamp::now(),
