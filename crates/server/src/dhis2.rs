@@ -11,14 +11,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vantage_ingest::adx::AdxValue;
 use vantage_ingest::dhis2::{CSV_COLUMNS, Dhis2Format, data_value_rows};
 use vantage_model::period::Period;
-use vantage_model::record::ObservationStatus;
+use vantage_model::record::{Observation, ObservationStatus};
 use vantage_store::ObservationFilter;
 
 use crate::access::Caller;
@@ -311,7 +311,7 @@ async fn export_values(
         }
         (indicators, units)
     };
-    let mut data_values = Vec::new();
+    let mut exported: Vec<Observation> = Vec::new();
     for indicator in &indicators {
         let filter = ObservationFilter {
             indicator: Some(indicator.clone()),
@@ -330,73 +330,79 @@ async fn export_values(
             let Some(id) = engine.catalog().id(indicator) else {
                 continue;
             };
-            if !units.contains(&unit) || !caller.reads(engine.catalog().get(id), &engine, unit) {
-                continue;
+            if units.contains(&unit) && caller.reads(engine.catalog().get(id), &engine, unit) {
+                exported.push(observation);
             }
-            data_values.push(json!({
-                "dataElement": observation.key.indicator,
-                "period": observation.key.period.to_string(),
-                "orgUnit": observation.key.unit,
-                "value": observation.value.to_string(),
-                "comment": observation.comment,
-                "storedBy": observation.author,
-                "lastUpdated": observation.recorded_at.to_string(),
-                "followup": false,
-            }));
         }
     }
-    if format == Dhis2Format::Adx {
-        let values: Vec<AdxValue> = data_values
-            .iter()
-            .filter_map(|value| {
-                Some(AdxValue {
-                    data_element: value["dataElement"].as_str()?.to_owned(),
-                    org_unit: value["orgUnit"].as_str()?.to_owned(),
+    match format {
+        Dhis2Format::Adx => {
+            let values: Vec<AdxValue> = exported
+                .into_iter()
+                .map(|observation| AdxValue {
+                    data_element: observation.key.indicator,
+                    org_unit: observation.key.unit,
                     period,
-                    value: value["value"].as_str()?.parse().ok()?,
-                    comment: value["comment"].as_str().map(str::to_owned),
+                    value: observation.value,
+                    comment: observation.comment,
                 })
-            })
-            .collect();
-        let exported = jiff::Timestamp::now().to_string();
-        let body = vantage_ingest::adx::document(&query.data_set, &exported, &values);
-        return Ok((
-            [(header::CONTENT_TYPE, "application/adx+xml; charset=utf-8")],
-            body,
-        )
-            .into_response());
-    }
-    if format == Dhis2Format::Csv {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(CSV_COLUMNS);
-        for value in &data_values {
-            let text = |key: &str| value[key].as_str().unwrap_or_default().to_owned();
-            let row = [
-                text("dataElement"),
-                text("period"),
-                text("orgUnit"),
-                String::new(),
-                String::new(),
-                text("value"),
-                text("storedBy"),
-                text("lastUpdated"),
-                text("comment"),
-                "false".to_owned(),
-            ];
-            let _ = writer.write_record(&row);
+                .collect();
+            let now = jiff::Timestamp::now().to_string();
+            let body = vantage_ingest::adx::document(&query.data_set, &now, &values);
+            Ok((
+                [(header::CONTENT_TYPE, "application/adx+xml; charset=utf-8")],
+                body,
+            )
+                .into_response())
         }
-        let body = writer.into_inner().unwrap_or_default();
-        return Ok((
-            [(header::CONTENT_TYPE, "application/csv; charset=utf-8")],
-            body,
-        )
-            .into_response());
+        Dhis2Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let _ = writer.write_record(CSV_COLUMNS);
+            for observation in &exported {
+                let row = [
+                    observation.key.indicator.clone(),
+                    observation.key.period.to_string(),
+                    observation.key.unit.clone(),
+                    String::new(),
+                    String::new(),
+                    observation.value.to_string(),
+                    observation.author.clone(),
+                    observation.recorded_at.to_string(),
+                    observation.comment.clone().unwrap_or_default(),
+                    "false".to_owned(),
+                ];
+                let _ = writer.write_record(&row);
+            }
+            let body = writer.into_inner().unwrap_or_default();
+            Ok((
+                [(header::CONTENT_TYPE, "application/csv; charset=utf-8")],
+                body,
+            )
+                .into_response())
+        }
+        Dhis2Format::Json => {
+            let data_values: Vec<Value> = exported
+                .iter()
+                .map(|observation| {
+                    json!({
+                        "dataElement": observation.key.indicator,
+                        "period": observation.key.period.to_string(),
+                        "orgUnit": observation.key.unit,
+                        "value": observation.value.to_string(),
+                        "comment": observation.comment,
+                        "storedBy": observation.author,
+                        "lastUpdated": observation.recorded_at.to_string(),
+                        "followup": false,
+                    })
+                })
+                .collect();
+            Ok(Json(json!({
+                "dataSet": query.data_set,
+                "period": period.to_string(),
+                "orgUnit": query.org_unit,
+                "dataValues": data_values,
+            }))
+            .into_response())
+        }
     }
-    Ok(Json(json!({
-        "dataSet": query.data_set,
-        "period": period.to_string(),
-        "orgUnit": query.org_unit,
-        "dataValues": data_values,
-    }))
-    .into_response())
 }
