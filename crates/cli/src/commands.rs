@@ -110,7 +110,8 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         .with_site(vantage_server::Site {
             basemap_style: settings.basemap_style.clone(),
         })
-        .with_web_files(web_files);
+        .with_web_files(web_files)
+        .with_days_off(settings.days_off.clone());
     vantage_server::serve(listener, state).await?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::settings::{FileSettings, Given, Settings};
     about = "Vantage, an open Intelligent Operations Center"
 )]
 struct Cli {
-    /// Config file (TOML) with database_url, listen, time_zone, web_dir and basemap_style; the environment
+    /// Config file (TOML) with database_url, listen, time_zone, web_dir, basemap_style and days_off; the environment
     /// and flags override it.
     #[arg(long, global = true, env = "VANTAGE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
+use vantage_model::calendar::{USUAL_DAYS_OFF, parse_weekday};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:./vantage-data/vantage.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -23,6 +24,8 @@ pub struct FileSettings {
     pub web_dir: Option<PathBuf>,
     /// A MapLibre style URL drawn under the maps.
     pub basemap_style: Option<String>,
+    /// The weekly days off that working-day deadlines skip, e.g. `["saturday", "sunday"]`.
+    pub days_off: Option<Vec<String>>,
 }
 
 impl FileSettings {
@@ -54,6 +57,7 @@ pub struct Settings {
     /// Serve the web app from here instead of the embedded copy.
     pub web_dir: Option<PathBuf>,
     pub basemap_style: Option<String>,
+    pub days_off: Vec<jiff::civil::Weekday>,
 }
 
 impl Settings {
@@ -85,12 +89,24 @@ impl Settings {
                 dir.display()
             );
         }
+        let days_off = match file.days_off {
+            None => USUAL_DAYS_OFF.to_vec(),
+            Some(names) => names
+                .iter()
+                .map(|name| parse_weekday(name))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|reason| anyhow::anyhow!("days_off: {reason}"))?,
+        };
+        if days_off.len() >= 7 {
+            bail!("days_off: at least one day of the week must be worked");
+        }
         Ok(Settings {
             database_url,
             listen,
             time_zone,
             web_dir,
             basemap_style: file.basemap_style,
+            days_off,
         })
     }
 
@@ -145,5 +161,47 @@ mod tests {
         };
         assert!(Settings::resolve(given, FileSettings::default()).is_err());
         assert!(toml::from_str::<FileSettings>("databse_url = 'x'").is_err());
+    }
+
+    #[test]
+    fn days_off_come_from_the_file_by_name() {
+        use jiff::civil::Weekday;
+        let usual = Settings::resolve(Given::default(), FileSettings::default()).unwrap();
+        assert_eq!(usual.days_off, [Weekday::Saturday, Weekday::Sunday]);
+        let sundays = FileSettings {
+            days_off: Some(vec!["Sunday".into()]),
+            ..FileSettings::default()
+        };
+        assert_eq!(
+            Settings::resolve(Given::default(), sundays)
+                .unwrap()
+                .days_off,
+            [Weekday::Sunday]
+        );
+        let wrong = FileSettings {
+            days_off: Some(vec!["chủ nhật".into()]),
+            ..FileSettings::default()
+        };
+        let error = Settings::resolve(Given::default(), wrong)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("days_off") && error.contains("not a weekday"),
+            "{error}"
+        );
+        let names = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        let never = FileSettings {
+            days_off: Some(names.map(String::from).to_vec()),
+            ..FileSettings::default()
+        };
+        assert!(Settings::resolve(Given::default(), never).is_err());
     }
 }

@@ -13,6 +13,26 @@ use jiff::civil::{Date, DateTime, Time, Weekday};
 
 use crate::period::Period;
 
+/// The weekly days off of Vietnamese public offices.
+pub const USUAL_DAYS_OFF: [Weekday; 2] = [Weekday::Saturday, Weekday::Sunday];
+
+/// A weekday by its English name, in any case (`saturday`, `Sunday`).
+pub fn parse_weekday(text: &str) -> Result<Weekday, String> {
+    let days = [
+        ("monday", Weekday::Monday),
+        ("tuesday", Weekday::Tuesday),
+        ("wednesday", Weekday::Wednesday),
+        ("thursday", Weekday::Thursday),
+        ("friday", Weekday::Friday),
+        ("saturday", Weekday::Saturday),
+        ("sunday", Weekday::Sunday),
+    ];
+    days.iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text.trim()))
+        .map(|(_, day)| *day)
+        .ok_or_else(|| format!("`{text}` is not a weekday (monday … sunday)"))
+}
+
 /// A statutory holiday as the law or the year's decision names it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holiday {
@@ -282,6 +302,17 @@ mod tests {
 
     fn rule(text: &str) -> DeadlineRule {
         DeadlineRule::parse(text).unwrap()
+    }
+
+    #[test]
+    fn weekdays_are_read_by_name() {
+        assert_eq!(parse_weekday(" Saturday"), Ok(Weekday::Saturday));
+        assert_eq!(parse_weekday("SUNDAY"), Ok(Weekday::Sunday));
+        assert!(
+            parse_weekday("thứ bảy")
+                .unwrap_err()
+                .contains("not a weekday")
+        );
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct AppState {
     site: Arc<Site>,
     web: Arc<WebFiles>,
     content_security_policy: Arc<axum::http::HeaderValue>,
+    /// The weekly days off that working-day deadlines skip.
+    days_off: Arc<[jiff::civil::Weekday]>,
 }
 
 /// How this deployment presents itself to the web app.
@@ -70,7 +72,14 @@ impl AppState {
             site: Arc::default(),
             web: Arc::default(),
             content_security_policy: Arc::new(security::content_security_policy(None)),
+            days_off: Arc::from(vantage_model::calendar::USUAL_DAYS_OFF),
         }
+    }
+
+    /// The same state with these weekly days off for reporting deadlines.
+    pub fn with_days_off(mut self, days_off: Vec<jiff::civil::Weekday>) -> AppState {
+        self.days_off = Arc::from(days_off);
+        self
     }
 
     /// The same state presenting `site`.

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use jiff::ToSpan;
-use jiff::civil::Weekday;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -268,7 +267,7 @@ async fn tasks_of(
     }
     let holidays = state.store().holidays().await?;
     let calendar = WorkingCalendar::new(
-        vec![Weekday::Saturday, Weekday::Sunday],
+        state.days_off.to_vec(),
         holidays.into_iter().map(|holiday| holiday.day),
     );
     let mut due = Vec::new();
