@@ -32,6 +32,24 @@ async fn load_demo_reference(store: &Store) -> Vec<WriteCounts> {
     counts
 }
 
+async fn revenue_total(store: &Store) -> vantage_model::indicator::Indicator {
+    store
+        .indicators()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == "BUD.REVENUE_TOTAL")
+        .unwrap()
+}
+
+/// The deadline rule the catalogue sets for BUD.REVENUE_TOTAL, as written.
+async fn stored_deadline(store: &Store) -> Option<String> {
+    revenue_total(store)
+        .await
+        .deadline
+        .map(|rule| rule.to_string())
+}
+
 /// Imports `text` as `kind` and returns the `(row, column)` of each error of a refused file.
 async fn refused(store: &Store, kind: ImportKind, text: &str) -> Vec<(usize, String, String)> {
     match import_csv(store, kind, text.as_bytes(), &options(false)).await {
@@ -112,13 +130,7 @@ on_every_backend!(holidays_and_deadlines_are_checked_row_by_row, |store| {
         "in order"
     );
 
-    let mut indicator = store
-        .indicators()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == "BUD.REVENUE_TOTAL")
-        .unwrap();
+    let indicator = revenue_total(store).await;
     assert_eq!(indicator.deadline, None);
     assert_eq!(
         indicator.deadline_rule().to_string(),
@@ -150,17 +162,7 @@ on_every_backend!(holidays_and_deadlines_are_checked_row_by_row, |store| {
     )
     .await
     .unwrap();
-    indicator = store
-        .indicators()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == "BUD.REVENUE_TOTAL")
-        .unwrap();
-    assert_eq!(
-        indicator.deadline.map(|rule| rule.to_string()),
-        Some("+5wd 17:00".to_owned())
-    );
+    assert_eq!(stored_deadline(store).await, Some("+5wd 17:00".to_owned()));
     // A catalogue without the column keeps the rule.
     let without = header.replace(",deadline", "");
     let plain = row("").trim_end().trim_end_matches(',').to_owned() + "\n";
@@ -172,17 +174,7 @@ on_every_backend!(holidays_and_deadlines_are_checked_row_by_row, |store| {
     )
     .await
     .unwrap();
-    indicator = store
-        .indicators()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == "BUD.REVENUE_TOTAL")
-        .unwrap();
-    assert_eq!(
-        indicator.deadline.map(|rule| rule.to_string()),
-        Some("+5wd 17:00".to_owned())
-    );
+    assert_eq!(stored_deadline(store).await, Some("+5wd 17:00".to_owned()));
 });
 
 on_every_backend!(
