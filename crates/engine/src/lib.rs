@@ -7,7 +7,8 @@
 //! - [`engine`]: values, writes, aggregates, the cells a write affects;
 //! - [`figures`]: the four dashboard figures, status against targets, forecasts, explanations;
 //! - [`views`]: breakdowns, rankings, series, scorecards;
-//! - [`change`]: the change events a batch produces.
+//! - [`change`]: the change events a batch produces;
+//! - `watch`: alert conditions judged on a cell.
 
 pub mod catalog;
 pub mod change;
@@ -16,6 +17,7 @@ pub mod figures;
 pub mod hierarchy;
 mod track;
 pub mod views;
+mod watch;
 
 pub use catalog::{Catalog, CatalogError, IndicatorId};
 pub use change::CellChange;

@@ -9,6 +9,13 @@
 
 use std::fmt;
 
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::alert_rule::Finding;
+use crate::period::Period;
+
 vocabulary!(
     /// How bad an alert is.
     Severity, "a severity" {
@@ -43,6 +50,155 @@ vocabulary!(
         Close => "close",
     }
 );
+
+vocabulary!(
+    /// What happened to an alert, as its timeline records it: the steps people take, and what Vantage
+    /// itself notes.
+    TimelineEvent, "a timeline event" {
+        /// The condition was found and the alert opened.
+        Opened => "opened",
+        /// The condition no longer holds on the latest period.
+        Cleared => "cleared",
+        /// The condition holds again after it had cleared.
+        HoldsAgain => "holds_again",
+        Acknowledge => "acknowledge",
+        Assign => "assign",
+        SubmitExplanation => "submit_explanation",
+        Accept => "accept",
+        Return => "return",
+        Close => "close",
+        /// The assigned unit was reminded that its explanation is due soon.
+        Reminded => "reminded",
+        /// The explanation's deadline passed: the alert went up to the next level and the leaders.
+        Escalated => "escalated",
+    }
+);
+
+impl From<AlertAction> for TimelineEvent {
+    fn from(action: AlertAction) -> TimelineEvent {
+        match action {
+            AlertAction::Acknowledge => TimelineEvent::Acknowledge,
+            AlertAction::Assign => TimelineEvent::Assign,
+            AlertAction::SubmitExplanation => TimelineEvent::SubmitExplanation,
+            AlertAction::Accept => TimelineEvent::Accept,
+            AlertAction::Return => TimelineEvent::Return,
+            AlertAction::Close => TimelineEvent::Close,
+        }
+    }
+}
+
+/// Who is to explain an alert: the indicator's owner agency (for the province as a whole) or a unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "code", rename_all = "snake_case")]
+pub enum Assignee {
+    Agency(String),
+    Unit(String),
+}
+
+impl Assignee {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Assignee::Agency(_) => "agency",
+            Assignee::Unit(_) => "unit",
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            Assignee::Agency(code) | Assignee::Unit(code) => code,
+        }
+    }
+
+    pub fn new(kind: &str, code: String) -> Result<Assignee, String> {
+        match kind {
+            "agency" => Ok(Assignee::Agency(code)),
+            "unit" => Ok(Assignee::Unit(code)),
+            other => Err(format!("`{other}` is not an assignee kind (agency, unit)")),
+        }
+    }
+}
+
+/// An alert: one per rule and subject (an indicator at a unit) while it is not closed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: i64,
+    pub rule: String,
+    pub severity: Severity,
+    pub indicator: String,
+    /// The indicator's domain when the alert opened.
+    pub domain: String,
+    pub unit: String,
+    /// The latest period the condition was found on.
+    pub period: Period,
+    /// The facts found on that period.
+    pub finding: Finding,
+    pub state: AlertState,
+    /// Whether the condition still holds on the latest period judged.
+    pub holds: bool,
+    /// Published as a public warning.
+    pub public: bool,
+    pub assignee: Option<Assignee>,
+    pub opened_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// When the explanation is due, once the alert is assigned.
+    pub due_at: Option<Timestamp>,
+    pub reminded_at: Option<Timestamp>,
+    pub escalated_at: Option<Timestamp>,
+    /// How many times the condition was found, the first included.
+    pub triggers: u32,
+    /// Bumped by every change, so that two changes made at once cannot both land.
+    pub version: i64,
+}
+
+/// The assigned unit's explanation (*giải trình*): why, and what it will do by when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explanation {
+    pub cause: String,
+    #[serde(default)]
+    pub actions: Vec<CorrectiveAction>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectiveAction {
+    pub action: String,
+    pub due: Date,
+}
+
+impl Explanation {
+    /// Every field that is wrong, with why.
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        if self.cause.trim().is_empty() {
+            problems.push(("cause".to_owned(), "say what caused it".to_owned()));
+        }
+        for (index, action) in self.actions.iter().enumerate() {
+            if action.action.trim().is_empty() {
+                problems.push((
+                    format!("actions[{index}].action"),
+                    "say what will be done".to_owned(),
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// One line of an alert's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    /// The user who took the step; `None` for Vantage itself.
+    pub actor: Option<String>,
+    pub event: TimelineEvent,
+    pub note: Option<String>,
+    /// The alert's state after the entry.
+    pub state: AlertState,
+    /// Who the alert was assigned or escalated to.
+    pub assignee: Option<Assignee>,
+    pub explanation: Option<Explanation>,
+}
 
 /// Who takes a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

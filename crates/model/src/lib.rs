@@ -6,6 +6,7 @@ mod vocabulary;
 pub mod access;
 pub mod agency;
 pub mod alert;
+pub mod alert_rule;
 pub mod calendar;
 pub mod dashboard;
 #[cfg(any(test, feature = "fixtures"))]

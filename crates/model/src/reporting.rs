@@ -87,6 +87,8 @@ pub struct Outlier {
 pub const OUTLIER_THRESHOLD: f64 = 3.5;
 /// Fewer earlier values than this say too little to judge by.
 pub const MIN_HISTORY: usize = 6;
+/// How many earlier periods a value is compared with.
+pub const OUTLIER_HISTORY: i32 = 24;
 
 /// The value's outlier score against `history`, when it lies beyond the threshold; `None` for a usual
 /// value or a history too short to judge by.

@@ -390,12 +390,10 @@ async fn check_observations(
             let key = &observation.key;
             let indicator = engine.catalog().id(&key.indicator)?;
             let unit = engine.unit_for(&key.unit, key.period)?;
-            let history: Vec<f64> = engine
-                .series(indicator, unit, key.period.offset(-HISTORY_PERIODS), key.period.offset(-1))
-                .into_iter()
-                .filter_map(|(_, value)| value)
-                .collect();
-            let found = outlier(&history, observation.value)?;
+            let found = outlier(
+                &engine.history(indicator, unit, key.period),
+                observation.value,
+            )?;
             Some(ValueWarning {
                 index: *index,
                 field: "value",
@@ -414,9 +412,6 @@ async fn check_observations(
         .collect();
     Ok(axum::Json(CheckReport { errors, warnings }))
 }
-
-/// Earlier periods an entered value is compared with.
-const HISTORY_PERIODS: i32 = 24;
 
 /// Four significant digits, for messages.
 fn round(value: f64) -> String {

@@ -2,6 +2,7 @@
 //! URL. Both backends run the same SQL through sqlx's `Any` driver; what differs between them (column types,
 //! connection settings) lives in the per-backend migrations and in [`Store::open`].
 
+mod alerts;
 mod audit;
 mod convert;
 mod table;
@@ -24,6 +25,7 @@ use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target};
 use vantage_model::unit::{Lineage, Unit};
 
+pub use crate::alerts::{AlertFilter, StoredRule};
 pub use crate::audit::{AuditCheck, AuditEntry};
 use crate::convert::{Decode, Encode};
 pub use crate::table::WriteCounts;

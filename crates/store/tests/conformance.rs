@@ -10,7 +10,7 @@ use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
 use vantage_model::unit::{Lineage, LineageKind, Point, Unit, UnitLevel};
 use vantage_store::testing::TestDatabase;
-use vantage_store::{ObservationFilter, Store, WriteCounts};
+use vantage_store::{ObservationFilter, Store, StoreError, WriteCounts};
 
 fn counts(created: u64, updated: u64, unchanged: u64) -> WriteCounts {
     WriteCounts {
@@ -746,3 +746,189 @@ conformance!(boundaries_are_kept_per_unit_record, |store| {
     stored.sort_by_key(|b| b.valid_from);
     assert_eq!(stored, [old, replaced], "exact coordinates, one per record");
 });
+
+conformance!(
+    alerts_keep_one_open_per_subject_and_refuse_stale_changes,
+    |store| {
+        use vantage_model::alert::{
+            Alert, AlertState, Assignee, CorrectiveAction, Explanation, Severity, TimelineEntry,
+            TimelineEvent,
+        };
+        use vantage_model::alert_rule::{AlertRule, Condition, Finding};
+        use vantage_store::{AlertFilter, StoredRule};
+        let at = |seconds: i64| jiff::Timestamp::from_second(1_780_000_000 + seconds).unwrap();
+        let rule = StoredRule {
+            rule: AlertRule {
+                id: "thu-ngan-sach".into(),
+                name: "Thu ngân sách trượt kế hoạch".into(),
+                severity: Severity::Major,
+                indicator: Some("REV".into()),
+                domain: None,
+                unit: None,
+                condition: Condition::Target { at_risk: true },
+                public: false,
+                auto_assign: true,
+                explain_within: Some(3),
+                enabled: true,
+            },
+            updated_by: "admin".into(),
+            updated_at: at(0),
+        };
+        store.save_alert_rule(&rule).await.unwrap();
+        assert_eq!(
+            store.alert_rules().await.unwrap(),
+            std::slice::from_ref(&rule)
+        );
+        let alert = Alert {
+            id: 0,
+            rule: "thu-ngan-sach".into(),
+            severity: Severity::Major,
+            indicator: "REV".into(),
+            domain: "ECO".into(),
+            unit: "68".into(),
+            period: Period::Month {
+                year: 2026,
+                month: 3,
+            },
+            finding: Finding::Target {
+                missed: false,
+                compared: 45.5,
+                target: TargetBound::AtLeast { value: 400.0 },
+                forecast: Some(180.25),
+            },
+            state: AlertState::Open,
+            holds: true,
+            public: false,
+            assignee: None,
+            opened_at: at(1),
+            updated_at: at(1),
+            due_at: None,
+            reminded_at: None,
+            escalated_at: None,
+            triggers: 1,
+            version: 1,
+        };
+        let entry = |event, state, seconds| TimelineEntry {
+            at: at(seconds),
+            actor: None,
+            event,
+            note: None,
+            state,
+            assignee: None,
+            explanation: None,
+        };
+        let opened = store
+            .open_alert(&alert, &entry(TimelineEvent::Opened, AlertState::Open, 1))
+            .await
+            .unwrap();
+        assert!(opened.id > 0);
+        assert_eq!(store.alert(opened.id).await.unwrap(), Some(opened.clone()));
+        assert!(
+            matches!(
+                store
+                    .open_alert(&alert, &entry(TimelineEvent::Opened, AlertState::Open, 1))
+                    .await,
+                Err(StoreError::AlreadyExists(_))
+            ),
+            "a second open alert on the same rule and subject"
+        );
+        let assigned = Alert {
+            state: AlertState::Assigned,
+            assignee: Some(Assignee::Agency("STC".into())),
+            due_at: Some(at(3 * 86_400)),
+            updated_at: at(2),
+            version: 2,
+            ..opened.clone()
+        };
+        let assign = TimelineEntry {
+            actor: Some("leader".into()),
+            assignee: assigned.assignee.clone(),
+            note: Some("Sở Tài chính giải trình".into()),
+            ..entry(TimelineEvent::Assign, AlertState::Assigned, 2)
+        };
+        assert!(
+            store
+                .update_alert(&assigned, std::slice::from_ref(&assign))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .update_alert(&assigned, std::slice::from_ref(&assign))
+                .await
+                .unwrap(),
+            "a change made from a stale version is refused"
+        );
+        let explained = Alert {
+            state: AlertState::ExplanationSubmitted,
+            updated_at: at(3),
+            version: 3,
+            ..assigned.clone()
+        };
+        let explain = TimelineEntry {
+            actor: Some("stc".into()),
+            explanation: Some(Explanation {
+                cause: "Giá đất giảm".into(),
+                actions: vec![CorrectiveAction {
+                    action: "Đẩy nhanh đấu giá".into(),
+                    due: date(2026, 6, 30),
+                }],
+            }),
+            ..entry(
+                TimelineEvent::SubmitExplanation,
+                AlertState::ExplanationSubmitted,
+                3,
+            )
+        };
+        assert!(
+            store
+                .update_alert(&explained, std::slice::from_ref(&explain))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.alert_timeline(opened.id).await.unwrap(),
+            [
+                entry(TimelineEvent::Opened, AlertState::Open, 1),
+                assign,
+                explain
+            ]
+        );
+        let listed = |filter: AlertFilter| async move {
+            store
+                .alerts(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(listed(AlertFilter::default()).await, [opened.id]);
+        let submitted = AlertFilter {
+            states: vec![AlertState::ExplanationSubmitted, AlertState::Open],
+            assignee: Some("STC".into()),
+            domain: Some("ECO".into()),
+            ..AlertFilter::default()
+        };
+        assert_eq!(listed(submitted).await, [opened.id]);
+        let other_unit = AlertFilter {
+            unit: Some("22918".into()),
+            ..AlertFilter::default()
+        };
+        assert!(listed(other_unit).await.is_empty());
+        // Once closed, the subject may have a new alert.
+        let closed = Alert {
+            state: AlertState::Closed,
+            version: 4,
+            ..explained
+        };
+        assert!(store.update_alert(&closed, &[]).await.unwrap());
+        let again = store
+            .open_alert(&alert, &entry(TimelineEvent::Opened, AlertState::Open, 9))
+            .await
+            .unwrap();
+        assert_ne!(again.id, opened.id);
+        assert!(store.delete_alert_rule("thu-ngan-sach").await.unwrap());
+        assert!(store.alert_rules().await.unwrap().is_empty());
+    }
+);

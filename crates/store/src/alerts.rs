@@ -1,0 +1,354 @@
+//! Alert rules, alerts and their timelines. An alert row holds what lists filter on in columns and the
+//! facts found in JSON; every change to it checks and bumps its version, so that the rule watcher and a
+//! person acting on the same alert at the same moment cannot overwrite each other.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use vantage_model::alert::{Alert, AlertState, Assignee, Severity, TimelineEntry, TimelineEvent};
+use vantage_model::alert_rule::AlertRule;
+
+use crate::{Store, StoreError};
+
+/// A rule as last saved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRule {
+    pub rule: AlertRule,
+    pub updated_by: String,
+    pub updated_at: Timestamp,
+}
+
+/// Which alerts to list; every field set narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct AlertFilter {
+    pub states: Vec<AlertState>,
+    pub severity: Option<Severity>,
+    pub domain: Option<String>,
+    pub unit: Option<String>,
+    pub assignee: Option<String>,
+    pub rule: Option<String>,
+    pub public: Option<bool>,
+}
+
+const ALERT_COLUMNS: &str = "id, rule, severity, indicator, domain, unit_code, period, finding, \
+    state, holds, public, assignee_kind, assignee_code, opened_at, updated_at, due_at, reminded_at, \
+    escalated_at, triggers, version";
+
+fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {error}"))
+}
+
+fn instant(millis: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(millis).map_err(|error| corrupt("alert time", error))
+}
+
+fn optional_instant(millis: Option<i64>) -> Result<Option<Timestamp>, StoreError> {
+    millis.map(instant).transpose()
+}
+
+fn assignee(kind: Option<String>, code: Option<String>) -> Result<Option<Assignee>, StoreError> {
+    match kind.zip(code) {
+        Some((kind, code)) => Assignee::new(&kind, code)
+            .map(Some)
+            .map_err(|error| corrupt("assignee", error)),
+        None => Ok(None),
+    }
+}
+
+fn decode_alert(row: &AnyRow) -> Result<Alert, StoreError> {
+    let finding: String = row.try_get(7)?;
+    let period: String = row.try_get(6)?;
+    let severity: String = row.try_get(2)?;
+    let state: String = row.try_get(8)?;
+    Ok(Alert {
+        id: row.try_get(0)?,
+        rule: row.try_get(1)?,
+        severity: Severity::parse(&severity).map_err(|error| corrupt("alert", error))?,
+        indicator: row.try_get(3)?,
+        domain: row.try_get(4)?,
+        unit: row.try_get(5)?,
+        period: period
+            .parse()
+            .map_err(|error| corrupt("alert period", error))?,
+        finding: serde_json::from_str(&finding).map_err(|error| corrupt("alert finding", error))?,
+        state: AlertState::parse(&state).map_err(|error| corrupt("alert", error))?,
+        holds: row.try_get::<i64, _>(9)? != 0,
+        public: row.try_get::<i64, _>(10)? != 0,
+        assignee: assignee(row.try_get(11)?, row.try_get(12)?)?,
+        opened_at: instant(row.try_get(13)?)?,
+        updated_at: instant(row.try_get(14)?)?,
+        due_at: optional_instant(row.try_get(15)?)?,
+        reminded_at: optional_instant(row.try_get(16)?)?,
+        escalated_at: optional_instant(row.try_get(17)?)?,
+        triggers: u32::try_from(row.try_get::<i64, _>(18)?)
+            .map_err(|error| corrupt("alert triggers", error))?,
+        version: row.try_get(19)?,
+    })
+}
+
+fn decode_entry(row: &AnyRow) -> Result<TimelineEntry, StoreError> {
+    let event: String = row.try_get(2)?;
+    let state: String = row.try_get(4)?;
+    let explanation: Option<String> = row.try_get(7)?;
+    Ok(TimelineEntry {
+        at: instant(row.try_get(0)?)?,
+        actor: row.try_get(1)?,
+        event: TimelineEvent::parse(&event).map_err(|error| corrupt("timeline", error))?,
+        note: row.try_get(3)?,
+        state: AlertState::parse(&state).map_err(|error| corrupt("timeline", error))?,
+        assignee: assignee(row.try_get(5)?, row.try_get(6)?)?,
+        explanation: explanation
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|error| corrupt("explanation", error))?,
+    })
+}
+
+impl Store {
+    pub async fn alert_rules(&self) -> Result<Vec<StoredRule>, StoreError> {
+        let rows =
+            sqlx::query("SELECT definition, updated_by, updated_at FROM alert_rules ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                let definition: String = row.try_get(0)?;
+                Ok(StoredRule {
+                    rule: serde_json::from_str(&definition)
+                        .map_err(|error| corrupt("alert rule", error))?,
+                    updated_by: row.try_get(1)?,
+                    updated_at: instant(row.try_get(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn save_alert_rule(&self, rule: &StoredRule) -> Result<(), StoreError> {
+        let definition =
+            serde_json::to_string(&rule.rule).map_err(|error| corrupt("alert rule", error))?;
+        let _writer = self.writer.lock().await;
+        sqlx::query(
+            "INSERT INTO alert_rules (id, definition, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(rule.rule.id.clone())
+        .bind(definition)
+        .bind(rule.updated_by.clone())
+        .bind(rule.updated_at.as_millisecond())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a rule; its alerts stay. Whether there was one.
+    pub async fn delete_alert_rule(&self, id: &str) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        let done = sqlx::query("DELETE FROM alert_rules WHERE id = $1")
+            .bind(id.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Stores a new alert with the first line of its timeline and returns it with its id. Refused with
+    /// [`StoreError::AlreadyExists`] while the rule has an alert on the subject that is not closed.
+    pub async fn open_alert(
+        &self,
+        alert: &Alert,
+        entry: &TimelineEntry,
+    ) -> Result<Alert, StoreError> {
+        let finding =
+            serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO alerts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+            &ALERT_COLUMNS["id, ".len()..]
+        )))
+        .bind(alert.rule.clone())
+        .bind(alert.severity.as_str())
+        .bind(alert.indicator.clone())
+        .bind(alert.domain.clone())
+        .bind(alert.unit.clone())
+        .bind(alert.period.to_string())
+        .bind(finding)
+        .bind(alert.state.as_str())
+        .bind(i64::from(alert.holds))
+        .bind(i64::from(alert.public))
+        .bind(alert.assignee.as_ref().map(|a| a.kind().to_owned()))
+        .bind(alert.assignee.as_ref().map(|a| a.code().to_owned()))
+        .bind(alert.opened_at.as_millisecond())
+        .bind(alert.updated_at.as_millisecond())
+        .bind(alert.due_at.map(|at| at.as_millisecond()))
+        .bind(alert.reminded_at.map(|at| at.as_millisecond()))
+        .bind(alert.escalated_at.map(|at| at.as_millisecond()))
+        .bind(i64::from(alert.triggers))
+        .bind(alert.version)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get(0)?;
+        append_entries(&mut tx, id, 0, std::slice::from_ref(entry)).await?;
+        tx.commit().await?;
+        Ok(Alert {
+            id,
+            ..alert.clone()
+        })
+    }
+
+    /// Stores `alert` in place of the version it was read at (`alert.version - 1`) and appends `entries`
+    /// to its timeline, in one transaction. `false` when someone else changed it first: nothing is
+    /// written, and the caller reads it again.
+    pub async fn update_alert(
+        &self,
+        alert: &Alert,
+        entries: &[TimelineEntry],
+    ) -> Result<bool, StoreError> {
+        let finding =
+            serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE alerts SET severity = $1, period = $2, finding = $3, state = $4, holds = $5, \
+             public = $6, assignee_kind = $7, assignee_code = $8, updated_at = $9, due_at = $10, \
+             reminded_at = $11, escalated_at = $12, triggers = $13, version = $14 \
+             WHERE id = $15 AND version = $16",
+        )
+        .bind(alert.severity.as_str())
+        .bind(alert.period.to_string())
+        .bind(finding)
+        .bind(alert.state.as_str())
+        .bind(i64::from(alert.holds))
+        .bind(i64::from(alert.public))
+        .bind(alert.assignee.as_ref().map(|a| a.kind().to_owned()))
+        .bind(alert.assignee.as_ref().map(|a| a.code().to_owned()))
+        .bind(alert.updated_at.as_millisecond())
+        .bind(alert.due_at.map(|at| at.as_millisecond()))
+        .bind(alert.reminded_at.map(|at| at.as_millisecond()))
+        .bind(alert.escalated_at.map(|at| at.as_millisecond()))
+        .bind(i64::from(alert.triggers))
+        .bind(alert.version)
+        .bind(alert.id)
+        .bind(alert.version - 1)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if !entries.is_empty() {
+            let last: Option<i64> =
+                sqlx::query("SELECT MAX(seq) FROM alert_timeline WHERE alert = $1")
+                    .bind(alert.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+            append_entries(&mut tx, alert.id, last.unwrap_or(0), entries).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode_alert).transpose()
+    }
+
+    /// Alerts matching `filter`, the most recently changed first.
+    pub async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut text = |column: &str, value: &str, binds: &mut Vec<String>| {
+            binds.push(value.to_owned());
+            conditions.push(format!("{column} = ${}", binds.len()));
+        };
+        if let Some(severity) = filter.severity {
+            text("severity", severity.as_str(), &mut binds);
+        }
+        for (column, value) in [
+            ("domain", &filter.domain),
+            ("unit_code", &filter.unit),
+            ("assignee_code", &filter.assignee),
+            ("rule", &filter.rule),
+        ] {
+            if let Some(value) = value {
+                text(column, value, &mut binds);
+            }
+        }
+        if let Some(public) = filter.public {
+            conditions.push(format!("public = {}", i64::from(public)));
+        }
+        if !filter.states.is_empty() {
+            // Vocabulary words only: no user text reaches the SQL.
+            let states: Vec<String> = filter
+                .states
+                .iter()
+                .map(|state| format!("'{}'", state.as_str()))
+                .collect();
+            conditions.push(format!("state IN ({})", states.join(", ")));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts {filter} ORDER BY updated_at DESC, id DESC"
+        )));
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(decode_alert).collect()
+    }
+
+    /// An alert's timeline, oldest first.
+    pub async fn alert_timeline(&self, id: i64) -> Result<Vec<TimelineEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, event, note, state, assignee_kind, assignee_code, explanation \
+             FROM alert_timeline WHERE alert = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode_entry).collect()
+    }
+}
+
+async fn append_entries(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    alert: i64,
+    after: i64,
+    entries: &[TimelineEntry],
+) -> Result<(), StoreError> {
+    for (seq, entry) in (after + 1..).zip(entries) {
+        let explanation = entry
+            .explanation
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| corrupt("explanation", error))?;
+        sqlx::query(
+            "INSERT INTO alert_timeline (alert, seq, at, actor, event, note, state, assignee_kind, \
+             assignee_code, explanation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(alert)
+        .bind(seq)
+        .bind(entry.at.as_millisecond())
+        .bind(entry.actor.clone())
+        .bind(entry.event.as_str())
+        .bind(entry.note.clone())
+        .bind(entry.state.as_str())
+        .bind(entry.assignee.as_ref().map(|a| a.kind().to_owned()))
+        .bind(entry.assignee.as_ref().map(|a| a.code().to_owned()))
+        .bind(explanation)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
