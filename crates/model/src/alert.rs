@@ -10,10 +10,12 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime, Time};
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Role, User};
 use crate::alert_rule::Finding;
+use crate::calendar::{END_OF_DAY, WorkingCalendar};
 use crate::period::Period;
 
 vocabulary!(
@@ -200,6 +202,47 @@ pub struct TimelineEntry {
     pub explanation: Option<Explanation>,
 }
 
+/// When an explanation asked for on `assigned` is due: the end of the `working_days`th working day after.
+pub fn explanation_due(assigned: Date, working_days: u32, calendar: &WorkingCalendar) -> DateTime {
+    calendar
+        .add_working_days(assigned, working_days)
+        .to_datetime(END_OF_DAY)
+}
+
+/// When the assigned unit is reminded of an explanation due at `due`: at the start of the working day
+/// before the day it is due.
+pub fn reminder(due: DateTime, calendar: &WorkingCalendar) -> DateTime {
+    let day_before = due.date().yesterday().unwrap_or(due.date());
+    calendar
+        .on_or_before(day_before)
+        .to_datetime(START_OF_WORKING_DAY)
+}
+
+const START_OF_WORKING_DAY: Time = Time::constant(8, 0, 0, 0);
+
+/// Who `user` is to an alert assigned to `assignee` in `domain`: the operations centre (admins, leaders,
+/// operators), the assignee (a data owner of the assigned agency, or of the assigned unit with the
+/// domain in its grant), or someone else.
+pub fn actor_for(user: &User, assignee: Option<&Assignee>, domain: &str) -> Actor {
+    match user.role {
+        Role::Admin | Role::Leader | Role::Operator => Actor::Centre,
+        Role::DataOwner => {
+            let covers_domain = user.domains.is_empty() || user.domains.iter().any(|d| d == domain);
+            let assigned = match assignee {
+                Some(Assignee::Agency(agency)) => user.agency == *agency && user.unit.is_none(),
+                Some(Assignee::Unit(unit)) => user.unit.as_ref() == Some(unit),
+                None => false,
+            };
+            if assigned && covers_domain {
+                Actor::Assignee
+            } else {
+                Actor::Other
+            }
+        }
+        Role::Viewer => Actor::Other,
+    }
+}
+
 /// Who takes a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Actor {
@@ -245,6 +288,8 @@ impl fmt::Display for StepError {
         }
     }
 }
+
+impl std::error::Error for StepError {}
 
 /// The state after `action` by `actor`, or why the step is refused. `note` is what the actor wrote;
 /// `cleared` whether the alert's condition no longer holds.
@@ -304,6 +349,65 @@ mod tests {
             state = step(state, action, actor, note, false).unwrap();
         }
         assert_eq!(state, AlertState::Closed);
+    }
+
+    #[test]
+    fn explanations_fall_due_in_working_days_across_holidays() {
+        use jiff::civil::{Weekday, date};
+        // Tết 2026: 16 to 20 February off (Monday to Friday).
+        let tet = (16..=20).map(|day| date(2026, 2, day));
+        let calendar = WorkingCalendar::new(vec![Weekday::Saturday, Weekday::Sunday], tet);
+        // Asked on Thursday 12 February: Friday 13, then 23, 24, 25 and 26 February.
+        let due = explanation_due(date(2026, 2, 12), 5, &calendar);
+        assert_eq!(due, date(2026, 2, 26).at(23, 59, 59, 0));
+        assert_eq!(reminder(due, &calendar), date(2026, 2, 25).at(8, 0, 0, 0));
+        // Due on Monday 23 February: reminded on Friday 13, before the holidays.
+        let due = explanation_due(date(2026, 2, 12), 2, &calendar);
+        assert_eq!(due.date(), date(2026, 2, 23));
+        assert_eq!(reminder(due, &calendar), date(2026, 2, 13).at(8, 0, 0, 0));
+        // Asked on a Saturday: the count starts from Monday.
+        assert_eq!(
+            explanation_due(date(2026, 3, 7), 1, &calendar).date(),
+            date(2026, 3, 10)
+        );
+    }
+
+    #[test]
+    fn who_acts_on_an_alert() {
+        let user = |role, agency: &str, unit: Option<&str>, domains: &[&str]| User {
+            username: "u".into(),
+            role,
+            agency: agency.into(),
+            unit: unit.map(Into::into),
+            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+        };
+        let stc = Assignee::Agency("STC".into());
+        let commune = Assignee::Unit("22918".into());
+        for role in [Role::Admin, Role::Leader, Role::Operator] {
+            assert_eq!(
+                actor_for(&user(role, "VP", None, &[]), Some(&stc), "BUD"),
+                Actor::Centre
+            );
+        }
+        let finance = user(Role::DataOwner, "STC", None, &["BUD"]);
+        assert_eq!(actor_for(&finance, Some(&stc), "BUD"), Actor::Assignee);
+        assert_eq!(
+            actor_for(&finance, Some(&stc), "ENV"),
+            Actor::Other,
+            "outside its domains"
+        );
+        assert_eq!(actor_for(&finance, Some(&commune), "BUD"), Actor::Other);
+        assert_eq!(actor_for(&finance, None, "BUD"), Actor::Other);
+        let muine = user(Role::DataOwner, "UBND-22918", Some("22918"), &[]);
+        assert_eq!(actor_for(&muine, Some(&commune), "ENV"), Actor::Assignee);
+        let muine_staff_of_stc = user(Role::DataOwner, "STC", Some("22918"), &[]);
+        assert_eq!(
+            actor_for(&muine_staff_of_stc, Some(&stc), "BUD"),
+            Actor::Other,
+            "an agency answers for the province from its province-wide grant"
+        );
+        let viewer = user(Role::Viewer, "UBND-22918", Some("22918"), &[]);
+        assert_eq!(actor_for(&viewer, Some(&commune), "ENV"), Actor::Other);
     }
 
     #[test]

@@ -88,6 +88,17 @@ impl WorkingCalendar {
         day
     }
 
+    /// `day` itself if it is worked, otherwise the last working day before it.
+    pub fn on_or_before(&self, day: Date) -> Date {
+        let mut day = day;
+        while !self.is_working_day(day) {
+            day = day
+                .yesterday()
+                .expect("a working day comes after the start of time");
+        }
+        day
+    }
+
     /// The `n`th working day after `day` (`day` itself when `n` is 0 and it is worked).
     pub fn add_working_days(&self, day: Date, n: u32) -> Date {
         let mut day = self.on_or_after(day);
@@ -117,7 +128,7 @@ pub enum DeadlineRule {
 }
 
 /// The end of a working day, when no time is given.
-const END_OF_DAY: Time = Time::constant(23, 59, 59, 0);
+pub const END_OF_DAY: Time = Time::constant(23, 59, 59, 0);
 
 impl DeadlineRule {
     /// The moment (local civil time) by which `period` must be reported.

@@ -151,12 +151,12 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Stores a new alert with the first line of its timeline and returns it with its id. Refused with
+    /// Stores a new alert with the first lines of its timeline and returns it with its id. Refused with
     /// [`StoreError::AlreadyExists`] while the rule has an alert on the subject that is not closed.
     pub async fn open_alert(
         &self,
         alert: &Alert,
-        entry: &TimelineEntry,
+        entries: &[TimelineEntry],
     ) -> Result<Alert, StoreError> {
         let finding =
             serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
@@ -189,7 +189,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get(0)?;
-        append_entries(&mut tx, id, 0, std::slice::from_ref(entry)).await?;
+        append_entries(&mut tx, id, 0, entries).await?;
         tx.commit().await?;
         Ok(Alert {
             id,

@@ -818,7 +818,7 @@ conformance!(
             explanation: None,
         };
         let opened = store
-            .open_alert(&alert, &entry(TimelineEvent::Opened, AlertState::Open, 1))
+            .open_alert(&alert, &[entry(TimelineEvent::Opened, AlertState::Open, 1)])
             .await
             .unwrap();
         assert!(opened.id > 0);
@@ -826,7 +826,7 @@ conformance!(
         assert!(
             matches!(
                 store
-                    .open_alert(&alert, &entry(TimelineEvent::Opened, AlertState::Open, 1))
+                    .open_alert(&alert, &[entry(TimelineEvent::Opened, AlertState::Open, 1)])
                     .await,
                 Err(StoreError::AlreadyExists(_))
             ),
@@ -924,7 +924,7 @@ conformance!(
         };
         assert!(store.update_alert(&closed, &[]).await.unwrap());
         let again = store
-            .open_alert(&alert, &entry(TimelineEvent::Opened, AlertState::Open, 9))
+            .open_alert(&alert, &[entry(TimelineEvent::Opened, AlertState::Open, 9)])
             .await
             .unwrap();
         assert_ne!(again.id, opened.id);

@@ -1,0 +1,402 @@
+//! Alerting: rules judged on the engine's change events, alerts kept with their timelines in the store,
+//! the steps people take on them, and the clock that reminds and escalates explanations due.
+//!
+//! Everything that changes an alert — a change batch, a person's step, the clock — goes through one lock
+//! over the rules and the alerts not yet closed, and is stored before it is published, so that what
+//! subscribers see is what a restart reads back.
+//!
+//! Policies (documented in `docs/ALERTS.md`):
+//! - rules judge cells of their indicator's own frequency; an alert follows its subject's newest period
+//!   and ignores corrections to older ones;
+//! - a new alert opens only on a subject's newest period, so that loading history raises nothing;
+//! - an alert whose condition clears while nobody has been asked to explain closes by itself;
+//! - an assigned alert is due after its rule's working days; the assignee is reminded the working day
+//!   before, and when the day passes without an explanation the alert is escalated to the unit above
+//!   and to the leaders' view.
+
+mod book;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+use tokio::sync::{Mutex, Notify, broadcast};
+use vantage_live::Analytics;
+use vantage_model::access::User;
+use vantage_model::alert::{
+    Alert, AlertAction, AlertState, Assignee, Explanation, StepError, TimelineEntry,
+};
+use vantage_model::alert_rule::AlertRule;
+use vantage_model::calendar::WorkingCalendar;
+use vantage_store::{StoreError, StoredRule};
+
+use crate::book::Book;
+
+/// How many notices a slow subscriber may fall behind.
+const NOTICE_BUFFER: usize = 4096;
+/// The clock looks again at least this often, in case the wall clock jumped.
+const CLOCK_CHECK: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("no alert {0}")]
+    NotFound(i64),
+    #[error("{0}")]
+    Step(#[from] StepError),
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("the alert changed meanwhile; read it again")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AlertError {
+    fn invalid(field: &str, reason: impl Into<String>) -> AlertError {
+        AlertError::Invalid {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Something that happened to an alert, as published to subscribers.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    /// The alert after it.
+    pub alert: Alert,
+    pub entry: TimelineEntry,
+}
+
+/// A step a person asks to take.
+#[derive(Clone, Debug)]
+pub struct StepRequest {
+    pub action: AlertAction,
+    pub note: Option<String>,
+    /// For `assign`: who is to explain; the indicator's owner agency or the unit when absent.
+    pub assignee: Option<Assignee>,
+    /// For `submit_explanation`.
+    pub explanation: Option<Explanation>,
+}
+
+pub struct Alerting {
+    analytics: Arc<Analytics>,
+    time_zone: TimeZone,
+    days_off: Vec<Weekday>,
+    book: Mutex<Book>,
+    notices: broadcast::Sender<Arc<Notice>>,
+    clock: Notify,
+}
+
+impl Alerting {
+    /// Reads the rules and the alerts not yet closed, judges every rule on the newest periods (values
+    /// may have arrived while Vantage was stopped), and starts watching change events and the clock. Must
+    /// be called inside the Tokio runtime.
+    pub async fn start(
+        analytics: Arc<Analytics>,
+        time_zone: TimeZone,
+        days_off: Vec<Weekday>,
+    ) -> Result<Arc<Alerting>, AlertError> {
+        let store = analytics.store();
+        let rules: Vec<AlertRule> = store
+            .alert_rules()
+            .await?
+            .into_iter()
+            .map(|stored| stored.rule)
+            .collect();
+        let active = store
+            .alerts(&vantage_store::AlertFilter {
+                states: AlertState::ALL
+                    .iter()
+                    .copied()
+                    .filter(|state| *state != AlertState::Closed)
+                    .collect(),
+                ..Default::default()
+            })
+            .await?;
+        let mut changes = analytics.subscribe();
+        let book = Book::new(&analytics.engine(), rules, active);
+        let alerting = Arc::new(Alerting {
+            book: Mutex::new(book),
+            analytics,
+            time_zone,
+            days_off,
+            notices: broadcast::channel(NOTICE_BUFFER).0,
+            clock: Notify::new(),
+        });
+        alerting.sweep(None, Timestamp::now()).await?;
+        let watcher = alerting.clone();
+        tokio::spawn(async move {
+            loop {
+                let outcome = match changes.recv().await {
+                    Ok(batch) => {
+                        watcher
+                            .judge_changes(&batch.changes, Timestamp::now())
+                            .await
+                    }
+                    // The missed changes cannot be named: judge everything on the newest periods.
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "alert rules fell behind the engine");
+                        watcher.sweep(None, Timestamp::now()).await
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                if let Err(error) = outcome {
+                    tracing::error!(%error, "alert rules could not be applied");
+                }
+            }
+        });
+        let clock = alerting.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = Timestamp::now();
+                let wait = match clock.tick(now).await {
+                    Ok(Some(next)) => Duration::try_from(next.duration_since(now))
+                        .unwrap_or_default()
+                        .min(CLOCK_CHECK),
+                    Ok(None) => CLOCK_CHECK,
+                    Err(error) => {
+                        tracing::error!(%error, "the alert clock failed; it tries again in a minute");
+                        Duration::from_secs(60)
+                    }
+                };
+                tokio::select! {
+                    () = clock.clock.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        });
+        Ok(alerting)
+    }
+
+    pub fn analytics(&self) -> &Arc<Analytics> {
+        &self.analytics
+    }
+
+    /// Everything that happens to alerts from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notice>> {
+        self.notices.subscribe()
+    }
+
+    pub async fn rules(&self) -> Result<Vec<StoredRule>, AlertError> {
+        Ok(self.analytics.store().alert_rules().await?)
+    }
+
+    /// Checks and saves a rule (replacing the one with its id), then judges it on the newest periods.
+    pub async fn save_rule(
+        &self,
+        rule: AlertRule,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), AlertError> {
+        if let Some((field, reason)) = rule.check().into_iter().next() {
+            return Err(AlertError::invalid(field, reason));
+        }
+        {
+            let engine = self.analytics.engine();
+            if let Some(code) = &rule.indicator
+                && engine.catalog().id(code).is_none()
+            {
+                return Err(AlertError::invalid(
+                    "indicator",
+                    format!("no indicator {code}"),
+                ));
+            }
+            if let Some(domain) = &rule.domain
+                && engine.catalog().domain(domain).is_empty()
+            {
+                return Err(AlertError::invalid(
+                    "domain",
+                    format!("no indicator in domain {domain}"),
+                ));
+            }
+            if let Some(unit) = &rule.unit
+                && engine.registry().current(unit).is_none()
+            {
+                return Err(AlertError::invalid(
+                    "unit",
+                    format!("no current unit {unit}"),
+                ));
+            }
+        }
+        let id = rule.id.clone();
+        self.analytics
+            .store()
+            .save_alert_rule(&StoredRule {
+                rule: rule.clone(),
+                updated_by: by.to_owned(),
+                updated_at: now,
+            })
+            .await?;
+        self.book
+            .lock()
+            .await
+            .set_rule(&self.analytics.engine(), rule);
+        self.sweep(Some(&id), now).await
+    }
+
+    /// Deletes a rule; its alerts stay as they are. Whether there was one.
+    pub async fn delete_rule(&self, id: &str) -> Result<bool, AlertError> {
+        let deleted = self.analytics.store().delete_alert_rule(id).await?;
+        self.book
+            .lock()
+            .await
+            .remove_rule(&self.analytics.engine(), id);
+        Ok(deleted)
+    }
+
+    /// Takes a step on an alert as `user`.
+    pub async fn act(
+        &self,
+        id: i64,
+        request: StepRequest,
+        user: &User,
+        now: Timestamp,
+    ) -> Result<Alert, AlertError> {
+        let mut book = self.book.lock().await;
+        let alert = match book.find(id) {
+            Some(alert) => alert.clone(),
+            None => self
+                .analytics
+                .store()
+                .alert(id)
+                .await?
+                .ok_or(AlertError::NotFound(id))?,
+        };
+        let calendar = self.calendar().await?;
+        let (changed, entry) = book::step(
+            &alert,
+            request,
+            user,
+            now,
+            &book,
+            &self.analytics.engine(),
+            &|days| self.due(now, days, &calendar),
+        )?;
+        self.commit(&mut book, changed, vec![entry]).await
+    }
+
+    /// Reminds and escalates what is due by `now`; the next moment something falls due, if any.
+    pub async fn tick(&self, now: Timestamp) -> Result<Option<Timestamp>, AlertError> {
+        let mut book = self.book.lock().await;
+        let calendar = self.calendar().await?;
+        let due = book::due_steps(&book, now, &self.analytics.engine(), &|due| {
+            self.reminder(due, &calendar)
+        });
+        for (changed, entry) in due {
+            self.commit(&mut book, changed, vec![entry]).await?;
+        }
+        Ok(book::next_moment(&book, &|due| {
+            self.reminder(due, &calendar)
+        }))
+    }
+
+    async fn judge_changes(
+        &self,
+        changes: &[vantage_engine::CellChange],
+        now: Timestamp,
+    ) -> Result<(), AlertError> {
+        let mut book = self.book.lock().await;
+        let verdicts = book.judge_changes(&self.analytics.engine(), changes);
+        self.apply(&mut book, verdicts, now).await
+    }
+
+    /// Judges one rule, or every rule, on each subject's newest period.
+    async fn sweep(&self, rule: Option<&str>, now: Timestamp) -> Result<(), AlertError> {
+        let mut book = self.book.lock().await;
+        let verdicts = book.judge_newest(&self.analytics.engine(), rule);
+        self.apply(&mut book, verdicts, now).await
+    }
+
+    async fn apply(
+        &self,
+        book: &mut Book,
+        verdicts: Vec<book::Verdict>,
+        now: Timestamp,
+    ) -> Result<(), AlertError> {
+        if verdicts.is_empty() {
+            return Ok(());
+        }
+        let calendar = self.calendar().await?;
+        for verdict in verdicts {
+            match book.decide(verdict, now, &|days| self.due(now, days, &calendar)) {
+                book::Decision::Nothing => {}
+                book::Decision::Open(alert, entries) => {
+                    let opened = self.analytics.store().open_alert(&alert, &entries).await?;
+                    book.keep(opened.clone());
+                    for entry in entries {
+                        self.publish(&opened, entry);
+                    }
+                    self.clock.notify_one();
+                }
+                book::Decision::Change(changed, entries) => {
+                    self.commit(book, changed, entries).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a changed alert (at the version it was read at) and its new timeline entries, keeps it,
+    /// and publishes the entries.
+    async fn commit(
+        &self,
+        book: &mut Book,
+        mut changed: Alert,
+        entries: Vec<TimelineEntry>,
+    ) -> Result<Alert, AlertError> {
+        changed.version += 1;
+        if !self
+            .analytics
+            .store()
+            .update_alert(&changed, &entries)
+            .await?
+        {
+            return Err(AlertError::Conflict);
+        }
+        book.keep(changed.clone());
+        for entry in entries {
+            self.publish(&changed, entry);
+        }
+        self.clock.notify_one();
+        Ok(changed)
+    }
+
+    fn publish(&self, alert: &Alert, entry: TimelineEntry) {
+        // Nobody listening is no error.
+        let _ = self.notices.send(Arc::new(Notice {
+            alert: alert.clone(),
+            entry,
+        }));
+    }
+
+    async fn calendar(&self) -> Result<WorkingCalendar, AlertError> {
+        let holidays = self.analytics.store().holidays().await?;
+        Ok(WorkingCalendar::new(
+            self.days_off.clone(),
+            holidays.into_iter().map(|holiday| holiday.day),
+        ))
+    }
+
+    /// When an explanation asked for at `now` with `days` working days is due.
+    fn due(&self, now: Timestamp, days: u32, calendar: &WorkingCalendar) -> Timestamp {
+        let today = self.time_zone.to_datetime(now).date();
+        let due = vantage_model::alert::explanation_due(today, days, calendar);
+        self.local(due)
+    }
+
+    /// When to remind of an explanation due at `due`.
+    fn reminder(&self, due: Timestamp, calendar: &WorkingCalendar) -> Timestamp {
+        let due = self.time_zone.to_datetime(due);
+        self.local(vantage_model::alert::reminder(due, calendar))
+    }
+
+    fn local(&self, at: jiff::civil::DateTime) -> Timestamp {
+        self.time_zone
+            .to_ambiguous_timestamp(at)
+            .compatible()
+            .unwrap_or(Timestamp::MAX)
+    }
+}

@@ -1,0 +1,543 @@
+//! Alerting end to end on every backend: rules judged on writes, alerts opened, updated, cleared and
+//! closed; steps by who may take them; reminders and escalation on the clock; a restart keeps it all.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use vantage_alerts::{AlertError, Alerting, Notice, StepRequest};
+use vantage_live::Analytics;
+use vantage_model::access::{Role, User};
+use vantage_model::agency::{Agency, AgencyKind};
+use vantage_model::alert::{
+    Alert, AlertAction, AlertState, Assignee, CorrectiveAction, Explanation, Severity, StepError,
+    TimelineEvent,
+};
+use vantage_model::alert_rule::{AlertRule, Comparison, Condition, Finding};
+use vantage_model::calendar::USUAL_DAYS_OFF;
+use vantage_model::fixtures;
+use vantage_model::indicator::{Domain, Indicator, SpaceAggregation, TimeAggregation};
+use vantage_model::period::{Period, PeriodType};
+use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
+use vantage_model::unit::UnitLevel;
+use vantage_store::testing::TestDatabase;
+use vantage_store::{AlertFilter, Store};
+
+async fn seed(store: &Store) {
+    store
+        .write_units(&[
+            fixtures::unit("P", UnitLevel::Province, None, None, None),
+            fixtures::unit("C1", UnitLevel::Commune, Some("P"), None, None),
+            fixtures::unit("C2", UnitLevel::Commune, Some("P"), None, None),
+        ])
+        .await
+        .unwrap();
+    store
+        .write_domains(&[
+            Domain {
+                code: "BUD".into(),
+                name_vi: "Ngân sách".into(),
+                name_en: "Budget".into(),
+            },
+            Domain {
+                code: "ENV".into(),
+                name_vi: "Môi trường".into(),
+                name_en: "Environment".into(),
+            },
+        ])
+        .await
+        .unwrap();
+    let agency = |code: &str| Agency {
+        code: code.into(),
+        name_vi: code.into(),
+        name_en: code.into(),
+        kind: AgencyKind::Department,
+        jurisdiction: "P".into(),
+    };
+    store
+        .write_agencies(&[agency("STC"), agency("STNMT")])
+        .await
+        .unwrap();
+    let indicator = |code: &str, domain: &str, owner: &str, cumulative, time| Indicator {
+        domain: domain.into(),
+        owner_agency: owner.into(),
+        cumulative,
+        ..fixtures::indicator(code, PeriodType::Month, time, SpaceAggregation::Sum)
+    };
+    store
+        .write_indicators(&[
+            indicator("REV", "BUD", "STC", true, TimeAggregation::Sum),
+            indicator("WATER", "ENV", "STNMT", false, TimeAggregation::Mean),
+        ])
+        .await
+        .unwrap();
+}
+
+fn value(indicator: &str, unit: &str, period: &str, value: f64) -> Observation {
+    Observation {
+        key: ObservationKey {
+            indicator: indicator.into(),
+            unit: unit.into(),
+            period: period.parse().unwrap(),
+        },
+        value,
+        status: ObservationStatus::Submitted,
+        source: "test".into(),
+        author: "test".into(),
+        recorded_at: Timestamp::now(),
+        comment: None,
+    }
+}
+
+fn user(name: &str, role: Role, agency: &str, unit: Option<&str>) -> User {
+    User {
+        username: name.into(),
+        role,
+        agency: agency.into(),
+        unit: unit.map(Into::into),
+        domains: Vec::new(),
+    }
+}
+
+fn rule(id: &str, severity: Severity, indicator: &str, condition: Condition) -> AlertRule {
+    AlertRule {
+        id: id.into(),
+        name: id.into(),
+        severity,
+        indicator: Some(indicator.into()),
+        domain: None,
+        unit: None,
+        condition,
+        public: false,
+        auto_assign: false,
+        explain_within: None,
+        enabled: true,
+    }
+}
+
+struct Setup {
+    store: Arc<Store>,
+    analytics: Arc<Analytics>,
+    alerting: Arc<Alerting>,
+    notices: tokio::sync::broadcast::Receiver<Arc<Notice>>,
+}
+
+async fn start(store: Arc<Store>) -> Setup {
+    let analytics = Arc::new(Analytics::open(store.clone()).await.unwrap());
+    let alerting = Alerting::start(analytics.clone(), TimeZone::UTC, USUAL_DAYS_OFF.to_vec())
+        .await
+        .unwrap();
+    Setup {
+        notices: alerting.subscribe(),
+        store,
+        analytics,
+        alerting,
+    }
+}
+
+impl Setup {
+    async fn write(&self, observations: &[Observation]) {
+        self.analytics
+            .write_observations(observations)
+            .await
+            .unwrap();
+    }
+
+    /// The next `n` notices, in order.
+    async fn notices(&mut self, n: usize) -> Vec<(i64, TimelineEvent, AlertState)> {
+        let mut seen = Vec::new();
+        while seen.len() < n {
+            let notice = tokio::time::timeout(Duration::from_secs(10), self.notices.recv())
+                .await
+                .expect("a notice within 10 s")
+                .unwrap();
+            seen.push((notice.alert.id, notice.entry.event, notice.alert.state));
+        }
+        seen
+    }
+
+    async fn alerts(&self) -> Vec<Alert> {
+        self.store.alerts(&AlertFilter::default()).await.unwrap()
+    }
+}
+
+async fn each_backend(test: impl AsyncFn(Arc<Store>)) {
+    for database in TestDatabase::all().await {
+        seed(&database.store).await;
+        test(Arc::new(Store::open(&database.url).await.unwrap())).await;
+        eprintln!("passed on {}", database.backend_name);
+        database.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn an_alert_follows_its_subject_and_closes_when_it_clears_unasked() {
+    each_backend(async |store| {
+        let mut s = start(store).await;
+        let below = Condition::Threshold {
+            comparison: Comparison::Below,
+            value: 90.0,
+            periods: 2,
+        };
+        s.alerting
+            .save_rule(
+                rule("nuoc-sach", Severity::Major, "WATER", below),
+                "admin",
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        s.write(&[value("WATER", "C1", "202603", 85.0)]).await;
+        s.write(&[
+            value("WATER", "C1", "202604", 80.0),
+            value("WATER", "C2", "202604", 99.0),
+        ])
+        .await;
+        let opened = s.notices(1).await;
+        assert_eq!(opened[0].1, TimelineEvent::Opened);
+        let id = opened[0].0;
+        let alert = s.store.alert(id).await.unwrap().unwrap();
+        assert_eq!(
+            (alert.unit.as_str(), alert.period),
+            ("C1", "202604".parse().unwrap())
+        );
+        assert_eq!(
+            alert.finding,
+            Finding::Threshold {
+                values: vec![85.0, 80.0]
+            }
+        );
+        // A worse value the next month: the same alert, moved on.
+        s.write(&[value("WATER", "C1", "202605", 70.0)]).await;
+        // A correction to an older month says nothing about the newest one.
+        s.write(&[value("WATER", "C1", "202603", 99.0)]).await;
+        // Back above the threshold: cleared, and closed since nobody was asked to explain.
+        s.write(&[value("WATER", "C1", "202606", 95.0)]).await;
+        assert_eq!(
+            s.notices(2).await,
+            [
+                (id, TimelineEvent::Cleared, AlertState::Closed),
+                (id, TimelineEvent::Close, AlertState::Closed)
+            ]
+        );
+        let alerts = s.alerts().await;
+        assert_eq!(alerts.len(), 1, "one alert for the subject: {alerts:?}");
+        let closed = &alerts[0];
+        assert_eq!(closed.triggers, 2);
+        assert!(!closed.holds && closed.state == AlertState::Closed);
+        assert_eq!(closed.period, "202606".parse().unwrap());
+        let events: Vec<_> = s
+            .store
+            .alert_timeline(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| (entry.event, entry.actor))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (TimelineEvent::Opened, None),
+                (TimelineEvent::Cleared, None),
+                (TimelineEvent::Close, None)
+            ]
+        );
+        // Holding again later opens a new alert.
+        s.write(&[
+            value("WATER", "C1", "202607", 50.0),
+            value("WATER", "C1", "202608", 50.0),
+        ])
+        .await;
+        let reopened = s.notices(1).await;
+        assert_ne!(reopened[0].0, id);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_missed_target_is_explained_by_its_owner_and_decided_by_the_centre() {
+    each_backend(async |store| {
+        let mut s = start(store).await;
+        let mut missed = rule(
+            "thu-ngan-sach",
+            Severity::Critical,
+            "REV",
+            Condition::Target { at_risk: true },
+        );
+        missed.auto_assign = true;
+        missed.explain_within = Some(3);
+        s.alerting
+            .save_rule(missed, "admin", Timestamp::now())
+            .await
+            .unwrap();
+        s.analytics
+            .write_targets(&[Target {
+                key: ObservationKey {
+                    indicator: "REV".into(),
+                    unit: "P".into(),
+                    period: Period::Year(2026),
+                },
+                bound: TargetBound::AtLeast { value: 1200.0 },
+                source_document: "NQ".into(),
+            }])
+            .await
+            .unwrap();
+        s.write(&[
+            value("REV", "C1", "202601", 30.0),
+            value("REV", "C2", "202601", 20.0),
+        ])
+        .await;
+        let opened = s.notices(2).await;
+        let id = opened[0].0;
+        assert_eq!(
+            opened,
+            [
+                (id, TimelineEvent::Opened, AlertState::Assigned),
+                (id, TimelineEvent::Assign, AlertState::Assigned)
+            ]
+        );
+        let alert = s.store.alert(id).await.unwrap().unwrap();
+        assert_eq!(alert.unit, "P", "no target on the communes");
+        assert_eq!(alert.assignee, Some(Assignee::Agency("STC".into())));
+        let due = alert.due_at.unwrap();
+        assert!(due > Timestamp::now() + SignedDuration::from_hours(24 * 3));
+        assert!(due < Timestamp::now() + SignedDuration::from_hours(24 * 8));
+
+        let leader = user("leader", Role::Leader, "VP", None);
+        let finance = user("finance", Role::DataOwner, "STC", None);
+        let commune = user("c1", Role::DataOwner, "UBND-C1", Some("C1"));
+        let viewer = user("viewer", Role::Viewer, "VP", None);
+        let explanation = Explanation {
+            cause: "Thu tiền sử dụng đất chậm".into(),
+            actions: vec![CorrectiveAction {
+                action: "Đấu giá 3 khu đất".into(),
+                due: jiff::civil::date(2026, 6, 30),
+            }],
+        };
+        let request = |action, note: Option<&str>, explanation: Option<Explanation>| StepRequest {
+            action,
+            note: note.map(Into::into),
+            assignee: None,
+            explanation,
+        };
+        let now = Timestamp::now();
+        for someone in [&leader, &commune, &viewer] {
+            let refused = s
+                .alerting
+                .act(
+                    id,
+                    request(
+                        AlertAction::SubmitExplanation,
+                        None,
+                        Some(explanation.clone()),
+                    ),
+                    someone,
+                    now,
+                )
+                .await;
+            assert!(
+                matches!(refused, Err(AlertError::Step(StepError::NotYours { .. }))),
+                "{}: {refused:?}",
+                someone.username
+            );
+        }
+        let empty = Explanation {
+            cause: " ".into(),
+            actions: Vec::new(),
+        };
+        assert!(matches!(
+            s.alerting
+                .act(id, request(AlertAction::SubmitExplanation, None, Some(empty)), &finance, now)
+                .await,
+            Err(AlertError::Invalid { field, .. }) if field == "explanation.cause"
+        ));
+        let explained = s
+            .alerting
+            .act(
+                id,
+                request(
+                    AlertAction::SubmitExplanation,
+                    None,
+                    Some(explanation.clone()),
+                ),
+                &finance,
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(explained.state, AlertState::ExplanationSubmitted);
+        // Deciding is for the centre, and returning needs a reason.
+        assert!(matches!(
+            s.alerting
+                .act(
+                    id,
+                    request(AlertAction::Accept, Some("ok"), None),
+                    &finance,
+                    now
+                )
+                .await,
+            Err(AlertError::Step(StepError::NotYours { .. }))
+        ));
+        assert!(matches!(
+            s.alerting
+                .act(id, request(AlertAction::Return, None, None), &leader, now)
+                .await,
+            Err(AlertError::Step(StepError::NoteRequired { .. }))
+        ));
+        let returned = s
+            .alerting
+            .act(
+                id,
+                request(AlertAction::Return, Some("Nêu rõ số tiền"), None),
+                &leader,
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(returned.state, AlertState::Assigned);
+        s.alerting
+            .act(
+                id,
+                request(
+                    AlertAction::SubmitExplanation,
+                    None,
+                    Some(explanation.clone()),
+                ),
+                &finance,
+                now,
+            )
+            .await
+            .unwrap();
+        let accepted = s
+            .alerting
+            .act(
+                id,
+                request(AlertAction::Accept, Some("Đồng ý"), None),
+                &leader,
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(accepted.state, AlertState::Accepted);
+        let timeline = s.store.alert_timeline(id).await.unwrap();
+        let steps: Vec<_> = timeline
+            .iter()
+            .map(|entry| (entry.event, entry.actor.as_deref(), entry.state))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (TimelineEvent::Opened, None, AlertState::Open),
+                (TimelineEvent::Assign, None, AlertState::Assigned),
+                (
+                    TimelineEvent::SubmitExplanation,
+                    Some("finance"),
+                    AlertState::ExplanationSubmitted
+                ),
+                (TimelineEvent::Return, Some("leader"), AlertState::Assigned),
+                (
+                    TimelineEvent::SubmitExplanation,
+                    Some("finance"),
+                    AlertState::ExplanationSubmitted
+                ),
+                (TimelineEvent::Accept, Some("leader"), AlertState::Accepted),
+            ]
+        );
+        assert_eq!(timeline[2].explanation.as_ref(), Some(&explanation));
+        assert_eq!(timeline[3].note.as_deref(), Some("Nêu rõ số tiền"));
+        // The rest of the year's values meet the target: the accepted alert closes itself.
+        let months: Vec<_> = (2..=12)
+            .map(|month| value("REV", "C1", &format!("2026{month:02}"), 200.0))
+            .collect();
+        s.notices = s.alerting.subscribe();
+        s.write(&months).await;
+        assert_eq!(
+            s.notices(2).await,
+            [
+                (id, TimelineEvent::Cleared, AlertState::Closed),
+                (id, TimelineEvent::Close, AlertState::Closed)
+            ]
+        );
+        let closed = s.store.alert(id).await.unwrap().unwrap();
+        assert_eq!(closed.state, AlertState::Closed, "{closed:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_clock_reminds_then_escalates_to_the_unit_above_and_a_restart_keeps_everything() {
+    each_backend(async |store| {
+        let mut s = start(store.clone()).await;
+        let mut low = rule(
+            "nuoc-thap",
+            Severity::Minor,
+            "WATER",
+            Condition::Threshold {
+                comparison: Comparison::Below,
+                value: 50.0,
+                periods: 1,
+            },
+        );
+        low.auto_assign = true;
+        s.alerting
+            .save_rule(low, "admin", Timestamp::now())
+            .await
+            .unwrap();
+        s.write(&[
+            value("WATER", "C2", "202605", 40.0),
+            value("WATER", "C1", "202605", 90.0),
+        ])
+        .await;
+        let id = s.notices(2).await[0].0;
+        let alert = s.store.alert(id).await.unwrap().unwrap();
+        assert_eq!(alert.assignee, Some(Assignee::Unit("C2".into())));
+        let due = alert.due_at.unwrap();
+        // The reminder falls at 08:00 on the working day before the due day.
+        let next = s.alerting.tick(Timestamp::now()).await.unwrap().unwrap();
+        assert!(next < due && due.duration_since(next) >= SignedDuration::from_hours(15));
+        assert_eq!(s.alerting.tick(next).await.unwrap(), Some(due));
+        assert_eq!(
+            s.notices(1).await,
+            [(id, TimelineEvent::Reminded, AlertState::Assigned)]
+        );
+        // Nothing more until the deadline; then up to the province once.
+        assert_eq!(s.alerting.tick(next).await.unwrap(), Some(due));
+        assert_eq!(s.alerting.tick(due).await.unwrap(), None);
+        assert_eq!(s.alerting.tick(due).await.unwrap(), None);
+        assert_eq!(
+            s.notices(1).await,
+            [(id, TimelineEvent::Escalated, AlertState::Assigned)]
+        );
+        let timeline = s.store.alert_timeline(id).await.unwrap();
+        assert_eq!(
+            timeline.last().unwrap().assignee,
+            Some(Assignee::Unit("P".into()))
+        );
+        let escalated = s.store.alert(id).await.unwrap().unwrap();
+        assert!(escalated.escalated_at.is_some() && escalated.reminded_at.is_some());
+
+        // A restart reads the alert back; a new value on the subject updates it, not a second one.
+        drop(s);
+        let s = start(store).await;
+        s.write(&[
+            value("WATER", "C2", "202606", 30.0),
+            value("WATER", "C1", "202606", 90.0),
+        ])
+        .await;
+        let june: Period = "202606".parse().unwrap();
+        let mut alerts = s.alerts().await;
+        for _ in 0..100 {
+            if alerts.iter().any(|alert| alert.period == june) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            alerts = s.alerts().await;
+        }
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].period, "202606".parse().unwrap());
+        assert_eq!(alerts[0].triggers, 2);
+        assert_eq!(alerts[0].escalated_at, escalated.escalated_at);
+    })
+    .await;
+}
