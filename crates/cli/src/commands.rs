@@ -106,7 +106,13 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         vantage_server::WebFiles::Embedded,
         vantage_server::WebFiles::Folder,
     );
-    let state = vantage_server::AppState::new(Arc::new(analytics), settings.time_zone.clone())
+    let alerting = vantage_alerts::Alerting::start(
+        Arc::new(analytics),
+        settings.time_zone.clone(),
+        settings.days_off.clone(),
+    )
+    .await?;
+    let state = vantage_server::AppState::new(alerting, settings.time_zone.clone())
         .with_site(vantage_server::Site {
             basemap_style: settings.basemap_style.clone(),
         })

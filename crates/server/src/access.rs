@@ -112,6 +112,15 @@ impl Caller {
         )
     }
 
+    /// The user who may take steps on alerts (the centre and data owners, not through a read-only
+    /// token), or why not; which steps depends on the alert.
+    pub(crate) fn responder(&self) -> Result<&User, Problem> {
+        self.acting(
+            &[Role::Admin, Role::Leader, Role::Operator, Role::DataOwner],
+            "act on alerts",
+        )
+    }
+
     /// The user, if one of `roles` and not acting through a read-only token, may `action`.
     fn acting(&self, roles: &[Role], action: &str) -> Result<&User, Problem> {
         match self {

@@ -1,6 +1,7 @@
 //! The HTTP side of Vantage: the JSON API under `/api/v1`, its OpenAPI document, and the pages served with it.
 
 mod access;
+mod alerts;
 mod analytics;
 mod audit;
 pub mod auth;
@@ -31,6 +32,7 @@ use jiff::tz::TimeZone;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
+use vantage_alerts::Alerting;
 use vantage_live::Analytics;
 use vantage_store::Store;
 
@@ -42,6 +44,8 @@ pub use crate::web::WebFiles;
 pub struct AppState {
     /// The store and the analytics engine built from it; every write goes through it.
     pub analytics: Arc<Analytics>,
+    /// The alert rules watching the engine, and the alerts they raised.
+    pub alerting: Arc<Alerting>,
     /// The deployment's civil time zone: "today" and periods are reckoned in it.
     pub time_zone: TimeZone,
     stream: Arc<stream::StreamHub>,
@@ -61,11 +65,13 @@ pub struct Site {
 }
 
 impl AppState {
-    /// The state of a server over `analytics`; starts relaying its changes to the live stream, so it must
-    /// be called inside the Tokio runtime.
-    pub fn new(analytics: Arc<Analytics>, time_zone: TimeZone) -> AppState {
+    /// The state of a server over `alerting` and its analytics; starts relaying their changes and alerts
+    /// to the live stream, so it must be called inside the Tokio runtime.
+    pub fn new(alerting: Arc<Alerting>, time_zone: TimeZone) -> AppState {
+        let analytics = alerting.analytics().clone();
         AppState {
-            stream: stream::StreamHub::start(analytics.clone()),
+            stream: stream::StreamHub::start(&alerting),
+            alerting,
             sign_in_guard: Arc::default(),
             analytics,
             time_zone,
@@ -124,6 +130,7 @@ impl AppState {
         (name = "users", description = "Users and their grants"),
         (name = "dhis2", description = "DHIS2 dataValueSets in JSON and CSV"),
         (name = "dashboards", description = "The overview and the domains' dashboards as operators arranged them"),
+        (name = "alerts", description = "Alerts, their timelines and explanations, and the rules that raise them"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -147,7 +154,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(history::routes())
         .merge(tasks::routes())
         .merge(reviews::routes())
-        .merge(uploads::routes());
+        .merge(uploads::routes())
+        .merge(alerts::routes());
     let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)

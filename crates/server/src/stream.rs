@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vantage_alerts::{Alerting, Notice};
 use vantage_engine::{CellChange, IndicatorId};
 use vantage_live::Analytics;
 use vantage_model::unit::UnitIndex;
@@ -31,14 +32,48 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(stream))
 }
 
-/// One changed cell, ready to send.
+/// One changed cell or one step in an alert's life, ready to send.
 pub(crate) struct StreamEvent {
     id: u64,
+    /// The cell the event is about; only callers who may read it receive the event.
     indicator: IndicatorId,
     unit: UnitIndex,
-    value_changed: bool,
-    status_changed: bool,
+    kind: EventKind,
     data: String,
+}
+
+#[derive(Clone, Copy)]
+enum EventKind {
+    Change {
+        value_changed: bool,
+        status_changed: bool,
+    },
+    Alert,
+}
+
+impl EventKind {
+    fn name(self) -> &'static str {
+        match self {
+            EventKind::Change { .. } => "change",
+            EventKind::Alert => "alert",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AlertData<'a> {
+    id: i64,
+    /// What happened: a timeline event.
+    event: &'static str,
+    actor: Option<&'a str>,
+    state: &'static str,
+    severity: &'static str,
+    holds: bool,
+    indicator: &'a str,
+    unit: &'a str,
+    period: String,
+    assignee: Option<&'a str>,
+    escalated: bool,
 }
 
 #[derive(Serialize)]
@@ -59,12 +94,27 @@ pub(crate) struct StreamHub {
 }
 
 impl StreamHub {
-    /// Starts relaying the analytics' change batches.
-    pub(crate) fn start(analytics: Arc<Analytics>) -> Arc<StreamHub> {
+    /// Starts relaying the analytics' change batches and the alerts' notices.
+    pub(crate) fn start(alerting: &Arc<Alerting>) -> Arc<StreamHub> {
         let hub = Arc::new(StreamHub {
             recent: Mutex::new((0, VecDeque::new())),
             live: broadcast::channel(CLIENT_BUFFER).0,
         });
+        let mut notices = alerting.subscribe();
+        let relay = hub.clone();
+        let analytics = alerting.analytics().clone();
+        tokio::spawn(async move {
+            loop {
+                match notices.recv().await {
+                    Ok(notice) => relay.publish_alert(&analytics, &notice),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the live stream fell behind the alerts");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        let analytics = alerting.analytics().clone();
         let mut batches = analytics.subscribe();
         let relay = hub.clone();
         tokio::spawn(async move {
@@ -85,12 +135,8 @@ impl StreamHub {
     fn publish(&self, analytics: &Analytics, changes: &[CellChange]) {
         let engine = analytics.engine();
         let registry = engine.registry();
-        let mut recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut recent = self.lock();
         for change in changes {
-            recent.0 += 1;
             let data = ChangeData {
                 indicator: &engine.catalog().get(change.indicator).code,
                 unit: &registry.get(change.unit).code,
@@ -100,22 +146,71 @@ impl StreamHub {
                 old_status: change.old_status.map(|status| status.as_str()),
                 new_status: change.new_status.map(|status| status.as_str()),
             };
-            let event = Arc::new(StreamEvent {
-                id: recent.0,
-                indicator: change.indicator,
-                unit: change.unit,
+            let kind = EventKind::Change {
                 value_changed: change.old_value.map(f64::to_bits)
                     != change.new_value.map(f64::to_bits),
                 status_changed: change.old_status != change.new_status,
-                data: serde_json::to_string(&data).unwrap_or_default(),
-            });
-            if recent.1.len() == WINDOW {
-                recent.1.pop_front();
-            }
-            recent.1.push_back(event.clone());
-            // No client connected is no error.
-            let _ = self.live.send(event);
+            };
+            let data = serde_json::to_string(&data).unwrap_or_default();
+            self.send(&mut recent, change.indicator, change.unit, kind, data);
         }
+    }
+
+    fn publish_alert(&self, analytics: &Analytics, notice: &Notice) {
+        let alert = &notice.alert;
+        let engine = analytics.engine();
+        let (Some(indicator), Some(unit)) = (
+            engine.catalog().id(&alert.indicator),
+            engine.unit_for(&alert.unit, alert.period),
+        ) else {
+            return;
+        };
+        let data = AlertData {
+            id: alert.id,
+            event: notice.entry.event.as_str(),
+            actor: notice.entry.actor.as_deref(),
+            state: alert.state.as_str(),
+            severity: alert.severity.as_str(),
+            holds: alert.holds,
+            indicator: &alert.indicator,
+            unit: &alert.unit,
+            period: alert.period.to_string(),
+            assignee: alert.assignee.as_ref().map(|assignee| assignee.code()),
+            escalated: alert.escalated_at.is_some(),
+        };
+        let data = serde_json::to_string(&data).unwrap_or_default();
+        self.send(&mut self.lock(), indicator, unit, EventKind::Alert, data);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, VecDeque<Arc<StreamEvent>>)> {
+        self.recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Numbers an event, keeps it among the recent ones, and hands it to the connected clients.
+    fn send(
+        &self,
+        recent: &mut (u64, VecDeque<Arc<StreamEvent>>),
+        indicator: IndicatorId,
+        unit: UnitIndex,
+        kind: EventKind,
+        data: String,
+    ) {
+        recent.0 += 1;
+        let event = Arc::new(StreamEvent {
+            id: recent.0,
+            indicator,
+            unit,
+            kind,
+            data,
+        });
+        if recent.1.len() == WINDOW {
+            recent.1.pop_front();
+        }
+        recent.1.push_back(event.clone());
+        // No client connected is no error.
+        let _ = self.live.send(event);
     }
 
     /// The recent events after `last` and a subscription to those that follow, without a gap between.
@@ -123,10 +218,7 @@ impl StreamHub {
         &self,
         last: Option<u64>,
     ) -> (Vec<Arc<StreamEvent>>, broadcast::Receiver<Arc<StreamEvent>>) {
-        let recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let recent = self.lock();
         let missed = match last {
             Some(last) => recent
                 .1
@@ -143,7 +235,8 @@ impl StreamHub {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct StreamQuery {
-    /// Comma-separated: `values` (a cell's value changed), `status` (its status changed); both by default.
+    /// Comma-separated: `values` (a cell's value changed), `status` (its status changed), `alerts` (a step
+    /// in an alert's life); all by default.
     topics: Option<String>,
 }
 
@@ -152,6 +245,7 @@ pub(crate) struct StreamQuery {
 struct Topics {
     values: bool,
     status: bool,
+    alerts: bool,
 }
 
 impl Topics {
@@ -160,20 +254,23 @@ impl Topics {
             return Ok(Topics {
                 values: true,
                 status: true,
+                alerts: true,
             });
         };
         let mut topics = Topics {
             values: false,
             status: false,
+            alerts: false,
         };
         for topic in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             match topic {
                 "values" => topics.values = true,
                 "status" => topics.status = true,
+                "alerts" => topics.alerts = true,
                 other => {
                     return Err(Problem::invalid(
                         "topics",
-                        format!("`{other}` is not a topic (values, status)"),
+                        format!("`{other}` is not a topic (values, status, alerts)"),
                     ));
                 }
             }
@@ -182,13 +279,21 @@ impl Topics {
     }
 
     fn wants(self, event: &StreamEvent) -> bool {
-        (self.values && event.value_changed) || (self.status && event.status_changed)
+        match event.kind {
+            EventKind::Change {
+                value_changed,
+                status_changed,
+            } => (self.values && value_changed) || (self.status && status_changed),
+            EventKind::Alert => self.alerts,
+        }
     }
 }
 
 /// Server-Sent Events of changed cells (`event: change`, `id`, JSON `data` with indicator, unit, period, old
-/// and new value and status), only for cells the caller may read. Reconnect with `Last-Event-ID` to receive
-/// the events missed since.
+/// and new value and status) and of steps in alerts' lives (`event: alert`, JSON `data` with the alert's id,
+/// the timeline event, actor, state, severity, whether its condition holds, indicator, unit, period,
+/// assignee and whether it was escalated), only for cells the caller may read. Reconnect with
+/// `Last-Event-ID` to receive the events missed since.
 #[utoipa::path(
     get,
     path = "/stream",
@@ -198,7 +303,7 @@ impl Topics {
         ("Last-Event-ID" = Option<String>, Header, description = "The last event received; the events after it are sent first")
     ),
     responses(
-        (status = 200, content_type = "text/event-stream", description = "A stream of `change` events"),
+        (status = 200, content_type = "text/event-stream", description = "A stream of `change` and `alert` events"),
         (status = 400, body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -234,7 +339,7 @@ async fn stream(
                 };
                 if visible(&event) {
                     let sse = Event::default()
-                        .event("change")
+                        .event(event.kind.name())
                         .id(event.id.to_string())
                         .data(event.data.clone());
                     return Some((Ok(sse), (missed, live, visible)));

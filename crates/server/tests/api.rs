@@ -204,14 +204,19 @@ async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let analytics = Arc::new(Analytics::open(Arc::new(store)).await.unwrap());
-    let state = AppState::new(
+    let time_zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(7));
+    let alerting = vantage_alerts::Alerting::start(
         analytics.clone(),
-        jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
+        time_zone.clone(),
+        vantage_model::calendar::USUAL_DAYS_OFF.to_vec(),
     )
-    .with_site(Site {
-        basemap_style: Some(BASEMAP.into()),
-    })
-    .with_web_files(WebFiles::Folder(web_build()));
+    .await
+    .unwrap();
+    let state = AppState::new(alerting, time_zone)
+        .with_site(Site {
+            basemap_style: Some(BASEMAP.into()),
+        })
+        .with_web_files(WebFiles::Folder(web_build()));
     tokio::spawn(vantage_server::serve(listener, state));
     (address, analytics)
 }
@@ -764,6 +769,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_entry(server, analytics, &owner, &admin_cookie).await;
     check_uploads(server, &owner, &viewer).await;
     check_audit(server, &viewer, &admin_cookie).await;
+    check_alerts(server, analytics, &viewer, &owner, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
     let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
@@ -2622,6 +2628,262 @@ async fn check_status_changes(
     )
     .await;
     assert_eq!(year.body["status"], "missed", "{}", year.body);
+}
+
+/// Alerts over the API: rules kept by the centre, an alert raised by a write and assigned to the commune,
+/// explained by the commune only, decided by the centre only, each step on the stream and in the
+/// timeline.
+async fn check_alerts(
+    server: std::net::SocketAddr,
+    analytics: &Analytics,
+    viewer: &str,
+    owner: &str,
+    admin: &str,
+) {
+    let commune = User {
+        username: "xa1".into(),
+        role: Role::DataOwner,
+        agency: "UBND-22918".into(),
+        unit: Some("22918".into()),
+        domains: Vec::new(),
+    };
+    let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
+    analytics
+        .store()
+        .add_user(&commune, &hash, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let commune = session_cookie(&sign_in(server, "xa1", "mật khẩu dài", None).await);
+    let rule = json!({
+        "id": "thu-xa-thap",
+        "name": "Thu ngân sách xã dưới 5 tỷ",
+        "severity": "major",
+        "indicator": "BUD.REVENUE_TOTAL",
+        "unit": "22918",
+        "condition": {"kind": "threshold", "comparison": "below", "value": 5, "periods": 1},
+        "auto_assign": true
+    });
+    let put = |cookie: String, path: &'static str, body: Value| async move {
+        request(server, "PUT", path, Some(&cookie), Some(&body)).await
+    };
+    let path = "/api/v1/alert-rules/thu-xa-thap";
+    for cookie in [viewer, owner] {
+        assert_eq!(put(cookie.to_owned(), path, rule.clone()).await.status, 403);
+    }
+    let mut bad = rule.clone();
+    bad["condition"]["periods"] = json!(0);
+    let refused = put(admin.to_owned(), path, bad).await;
+    assert_eq!(
+        (
+            refused.status,
+            refused.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("condition.periods")
+        ),
+        (400, true),
+        "{}",
+        refused.body
+    );
+    let elsewhere = put(admin.to_owned(), "/api/v1/alert-rules/other", rule.clone()).await;
+    assert_eq!(elsewhere.status, 400);
+    assert_eq!(put(admin.to_owned(), path, rule.clone()).await.status, 204);
+    let rules = request(server, "GET", "/api/v1/alert-rules", Some(admin), None).await;
+    assert_eq!(rules.body[0]["rule"]["id"], "thu-xa-thap", "{}", rules.body);
+
+    analytics
+        .write_observations(&[value("BUD.REVENUE_TOTAL", "22918", "202612", 2.0)])
+        .await
+        .unwrap();
+    let mut listed = Value::Null;
+    for _ in 0..50 {
+        listed = request(
+            server,
+            "GET",
+            "/api/v1/alerts?unit=22918",
+            Some(admin),
+            None,
+        )
+        .await
+        .body;
+        if listed["items"]
+            .as_array()
+            .is_some_and(|items| !items.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let alert = &listed["items"][0];
+    assert_eq!(
+        (
+            alert["state"].clone(),
+            alert["assignee"]["kind"].clone(),
+            alert["assignee"]["code"].clone()
+        ),
+        (json!("assigned"), json!("unit"), json!("22918")),
+        "{listed}"
+    );
+    assert_eq!(
+        alert["finding"],
+        json!({"kind": "threshold", "values": [2.0]})
+    );
+    assert_eq!(
+        (alert["period"].clone(), alert["overdue"].clone()),
+        (json!("202612"), json!(false))
+    );
+    assert!(alert["due_at"].is_string());
+    let id = alert["id"].as_i64().unwrap();
+    let one = format!("/api/v1/alerts/{id}");
+    let steps = format!("/api/v1/alerts/{id}/steps");
+    let allowed = |cookie: String| {
+        let one = one.clone();
+        async move { request(server, "GET", &one, Some(&cookie), None).await.body["allowed"].clone() }
+    };
+    assert_eq!(
+        allowed(commune.clone()).await,
+        json!(["submit_explanation"])
+    );
+    assert_eq!(allowed(admin.to_owned()).await, json!(["assign"]));
+    assert_eq!(allowed(owner.to_owned()).await, json!([]));
+    assert_eq!(
+        request(
+            server,
+            "GET",
+            "/api/v1/alerts?state=later",
+            Some(admin),
+            None
+        )
+        .await
+        .status,
+        400
+    );
+    let mine = request(
+        server,
+        "GET",
+        "/api/v1/alerts?mine=true",
+        Some(&commune),
+        None,
+    )
+    .await;
+    assert_eq!(
+        mine.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        mine.body
+    );
+    let not_mine = request(server, "GET", "/api/v1/alerts?mine=true", Some(owner), None).await;
+    assert_eq!(not_mine.body["items"], json!([]));
+
+    let mut watcher = StreamClient::connect(server, admin, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let step = |cookie: Option<String>, body: Value| {
+        let steps = steps.clone();
+        async move { request(server, "POST", &steps, cookie.as_deref(), Some(&body)).await }
+    };
+    let explanation = json!({
+        "action": "submit_explanation",
+        "explanation": {
+            "cause": "Doanh nghiệp chậm nộp thuế",
+            "actions": [{"action": "Đôn đốc 12 doanh nghiệp", "due": "2027-01-15"}]
+        }
+    });
+    assert_eq!(step(None, explanation.clone()).await.status, 401);
+    assert_eq!(
+        step(Some(admin.to_owned()), explanation.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        step(Some(viewer.to_owned()), explanation.clone())
+            .await
+            .status,
+        403
+    );
+    let empty = json!({"action": "submit_explanation", "explanation": {"cause": ""}});
+    let refused = step(Some(commune.clone()), empty).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let explained = step(Some(commune.clone()), explanation).await;
+    assert_eq!(explained.status, 200, "{}", explained.body);
+    assert_eq!(explained.body["alert"]["state"], "explanation_submitted");
+    assert_eq!(explained.body["allowed"], json!([]));
+    let accept = json!({"action": "accept", "note": "Đồng ý"});
+    assert_eq!(
+        step(Some(commune.clone()), accept.clone()).await.status,
+        403
+    );
+    assert_eq!(
+        step(Some(admin.to_owned()), json!({"action": "return"}))
+            .await
+            .status,
+        400,
+        "returning needs a reason"
+    );
+    assert_eq!(
+        step(Some(admin.to_owned()), json!({"action": "fly"}))
+            .await
+            .status,
+        400
+    );
+    let accepted = step(Some(admin.to_owned()), accept.clone()).await;
+    assert_eq!(
+        accepted.body["alert"]["state"], "accepted",
+        "{}",
+        accepted.body
+    );
+    assert_eq!(
+        step(Some(admin.to_owned()), accept).await.status,
+        409,
+        "accepted once"
+    );
+    let events: Vec<&str> = accepted.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["opened", "assign", "submit_explanation", "accept"]);
+    let timeline = &accepted.body["timeline"];
+    assert_eq!(timeline[2]["actor"], "xa1");
+    assert_eq!(
+        timeline[2]["explanation"]["actions"][0]["due"],
+        "2027-01-15"
+    );
+    assert_eq!(timeline[3]["note"], "Đồng ý");
+    let mut seen = Vec::new();
+    while let Some((_, event)) = watcher.next().await {
+        if event["id"] == id {
+            seen.push(event["event"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        seen,
+        ["submit_explanation", "accept"],
+        "steps reach the stream"
+    );
+    let accepted = request(
+        server,
+        "GET",
+        "/api/v1/alerts?state=accepted",
+        Some(admin),
+        None,
+    )
+    .await;
+    assert_eq!(accepted.body["items"][0]["id"], id);
+
+    assert_eq!(
+        request(server, "DELETE", path, Some(admin), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        request(server, "DELETE", path, Some(admin), None)
+            .await
+            .status,
+        404
+    );
 }
 
 /// A client of the live stream, reading events off a raw connection.
