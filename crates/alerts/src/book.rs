@@ -172,6 +172,12 @@ impl Book {
     ) -> Option<Verdict> {
         let watched = &self.rules[rule];
         let registry = engine.registry();
+        if watched
+            .level
+            .is_some_and(|level| registry.get(unit).level != level)
+        {
+            return None;
+        }
         if let Some(root) = &watched.unit
             && !engine
                 .units()

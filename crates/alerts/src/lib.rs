@@ -91,10 +91,21 @@ pub struct Alerting {
 }
 
 impl Alerting {
-    /// Reads the rules and the alerts not yet closed, judges every rule on the newest periods (values
-    /// may have arrived while Vantage was stopped), and starts watching change events and the clock. Must
-    /// be called inside the Tokio runtime.
+    /// Reads the rules and the alerts not yet closed, then [`run`](Alerting::run)s. Must be called inside
+    /// the Tokio runtime.
     pub async fn start(
+        analytics: Arc<Analytics>,
+        time_zone: TimeZone,
+        days_off: Vec<Weekday>,
+    ) -> Result<Arc<Alerting>, AlertError> {
+        let alerting = Alerting::open(analytics, time_zone, days_off).await?;
+        alerting.run().await?;
+        Ok(alerting)
+    }
+
+    /// Reads the rules and the alerts not yet closed, without watching anything yet: rules can be saved
+    /// and steps taken (as of any moment) before [`run`](Alerting::run) starts the watch and the clock.
+    pub async fn open(
         analytics: Arc<Analytics>,
         time_zone: TimeZone,
         days_off: Vec<Weekday>,
@@ -116,18 +127,23 @@ impl Alerting {
                 ..Default::default()
             })
             .await?;
-        let mut changes = analytics.subscribe();
         let book = Book::new(&analytics.engine(), rules, active);
-        let alerting = Arc::new(Alerting {
+        Ok(Arc::new(Alerting {
             book: Mutex::new(book),
             analytics,
             time_zone,
             days_off,
             notices: broadcast::channel(NOTICE_BUFFER).0,
             clock: Notify::new(),
-        });
-        alerting.sweep(None, Timestamp::now()).await?;
-        let watcher = alerting.clone();
+        }))
+    }
+
+    /// Judges every rule on the newest periods (values may have arrived while Vantage was stopped), then
+    /// watches the engine's change events and the clock. Must be called once, inside the Tokio runtime.
+    pub async fn run(self: &Arc<Self>) -> Result<(), AlertError> {
+        let mut changes = self.analytics.subscribe();
+        self.sweep(None, Timestamp::now()).await?;
+        let watcher = self.clone();
         tokio::spawn(async move {
             loop {
                 let outcome = match changes.recv().await {
@@ -148,7 +164,7 @@ impl Alerting {
                 }
             }
         });
-        let clock = alerting.clone();
+        let clock = self.clone();
         tokio::spawn(async move {
             loop {
                 let now = Timestamp::now();
@@ -168,7 +184,7 @@ impl Alerting {
                 }
             }
         });
-        Ok(alerting)
+        Ok(())
     }
 
     pub fn analytics(&self) -> &Arc<Analytics> {

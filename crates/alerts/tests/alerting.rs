@@ -108,6 +108,7 @@ fn rule(id: &str, severity: Severity, indicator: &str, condition: Condition) -> 
         indicator: Some(indicator.into()),
         domain: None,
         unit: None,
+        level: None,
         condition,
         public: false,
         auto_assign: false,
@@ -180,12 +181,12 @@ async fn an_alert_follows_its_subject_and_closes_when_it_clears_unasked() {
             value: 90.0,
             periods: 2,
         };
+        let communes = AlertRule {
+            level: Some(UnitLevel::Commune),
+            ..rule("nuoc-sach", Severity::Major, "WATER", below)
+        };
         s.alerting
-            .save_rule(
-                rule("nuoc-sach", Severity::Major, "WATER", below),
-                "admin",
-                Timestamp::now(),
-            )
+            .save_rule(communes, "admin", Timestamp::now())
             .await
             .unwrap();
         s.write(&[value("WATER", "C1", "202603", 85.0)]).await;
@@ -251,6 +252,9 @@ async fn an_alert_follows_its_subject_and_closes_when_it_clears_unasked() {
         .await;
         let reopened = s.notices(1).await;
         assert_ne!(reopened[0].0, id);
+        // The province's sum is below 90 too, but the rule watches communes only.
+        let units: Vec<_> = s.alerts().await.into_iter().map(|a| a.unit).collect();
+        assert_eq!(units, ["C1", "C1"]);
     })
     .await;
 }

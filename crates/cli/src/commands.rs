@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use vantage_alerts::Alerting;
 use vantage_ingest::boundaries::BoundaryError;
 use vantage_ingest::dhis2::Dhis2Format;
 use vantage_ingest::{ImportError, ImportKind, ImportOptions};
@@ -74,11 +75,12 @@ fn redact(url: &str) -> String {
 
 pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(&settings.database_url, false).await?;
-    serve_store(store, settings).await
+    serve_alerting(open_alerting(store, settings).await?, settings).await
 }
 
-/// Binds, prints the URL and serves until interrupted.
-pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()> {
+/// Builds the analytics engine from the store and reads the alert rules; they start watching it when
+/// served.
+pub async fn open_alerting(store: Store, settings: &Settings) -> anyhow::Result<Arc<Alerting>> {
     let analytics = Analytics::open(Arc::new(store))
         .await
         .context("cannot build the analytics engine from the database")?;
@@ -93,6 +95,21 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
             String::new()
         }
     );
+    Alerting::open(
+        Arc::new(analytics),
+        settings.time_zone.clone(),
+        settings.days_off.clone(),
+    )
+    .await
+    .context("cannot read the alert rules")
+}
+
+/// Starts the alert rules watching, binds, prints the URL and serves until interrupted.
+pub async fn serve_alerting(alerting: Arc<Alerting>, settings: &Settings) -> anyhow::Result<()> {
+    alerting
+        .run()
+        .await
+        .context("cannot start the alert rules")?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -106,12 +123,6 @@ pub async fn serve_store(store: Store, settings: &Settings) -> anyhow::Result<()
         vantage_server::WebFiles::Embedded,
         vantage_server::WebFiles::Folder,
     );
-    let alerting = vantage_alerts::Alerting::start(
-        Arc::new(analytics),
-        settings.time_zone.clone(),
-        settings.days_off.clone(),
-    )
-    .await?;
     let state = vantage_server::AppState::new(alerting, settings.time_zone.clone())
         .with_site(vantage_server::Site {
             basemap_style: settings.basemap_style.clone(),

@@ -9,13 +9,18 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::civil::Date;
+use vantage_alerts::{Alerting, StepRequest};
 use vantage_demo::{DemoOptions, Generator, REFERENCE_FILES};
 use vantage_ingest::{ImportKind, ImportOptions};
 use vantage_model::access::{Role, User};
+use vantage_model::alert::{
+    Actor, AlertAction, AlertState, CorrectiveAction, Explanation, actor_for,
+};
+use vantage_model::alert_rule::AlertRule;
 use vantage_model::unit::{UnitLevel, UnitRegistry};
-use vantage_store::Store;
+use vantage_store::{AlertFilter, Store};
 
-use crate::commands::{open_store, serve_store};
+use crate::commands::{open_alerting, open_store, serve_alerting};
 use crate::settings::Settings;
 
 /// How much history to generate.
@@ -46,7 +51,124 @@ pub async fn run(data_dir: &Path, history: History, settings: &Settings) -> anyh
         database_url: url,
         ..settings.clone()
     };
-    serve_store(store, &settings).await
+    let alerting = open_alerting(store, &settings).await?;
+    demo_alerts(&alerting, settings.today()).await?;
+    serve_alerting(alerting, &settings).await
+}
+
+/// The demo's alert rules, as the operations centre set them up.
+const DEMO_RULES: &str = include_str!("../../../data/demo/alert-rules.json");
+/// How long ago the demo's rules were set up, so that some explanations are overdue by now.
+const RULES_AGE_DAYS: i64 = 12;
+
+/// Saves the demo's rules (once: a demo database that has rules keeps them) as of a fortnight ago, then
+/// takes a few steps on the alerts they raised, so that the demo shows alerts in every state: explained
+/// and accepted, explained and awaiting a decision, returned, acknowledged, assigned, and overdue (the
+/// clock escalates those as the server starts).
+async fn demo_alerts(alerting: &Alerting, today: Date) -> anyhow::Result<()> {
+    if !alerting.rules().await?.is_empty() {
+        return Ok(());
+    }
+    let rules: Vec<AlertRule> =
+        serde_json::from_str(DEMO_RULES).context("the demo's alert rules do not read")?;
+    let now = jiff::Timestamp::now();
+    let day = |n: i64| now - jiff::SignedDuration::from_hours(24 * (RULES_AGE_DAYS - n));
+    for rule in rules {
+        alerting.save_rule(rule, "operator", day(0)).await?;
+    }
+    let store = alerting.analytics().store();
+    let users = store.users().await?;
+    let user = |name: &str| {
+        users
+            .iter()
+            .find(|user| user.username == name)
+            .cloned()
+            .with_context(|| format!("the demo user {name} is missing"))
+    };
+    let (leader, operator) = (user("leader")?, user("operator")?);
+    let mut alerts = store.alerts(&AlertFilter::default()).await?;
+    alerts.sort_by_key(|alert| alert.id);
+    // The assigned alerts a demo data owner can explain, with who.
+    let explainable: Vec<(i64, &User)> = alerts
+        .iter()
+        .filter(|alert| alert.state == AlertState::Assigned)
+        .filter_map(|alert| {
+            let owner = users.iter().find(|user| {
+                actor_for(user, alert.assignee.as_ref(), &alert.domain) == Actor::Assignee
+            })?;
+            Some((alert.id, owner))
+        })
+        .collect();
+    let step = |action, note: Option<&str>, explanation: Option<Explanation>| StepRequest {
+        action,
+        note: note.map(Into::into),
+        assignee: None,
+        explanation,
+    };
+    let explanation = |cause: &str, action: &str| {
+        Some(Explanation {
+            cause: cause.into(),
+            actions: vec![CorrectiveAction {
+                action: action.into(),
+                due: today + jiff::Span::new().days(45),
+            }],
+        })
+    };
+    let explain = step(
+        AlertAction::SubmitExplanation,
+        None,
+        explanation(
+            "Số liệu kỳ này thấp do nguồn lực triển khai chậm và một số đơn vị báo cáo muộn.",
+            "Rà soát, bổ sung nguồn lực và đôn đốc các đơn vị báo cáo đúng hạn",
+        ),
+    );
+    if let [(accepted, first), (awaiting, second), (returned, third), ..] = explainable[..] {
+        alerting
+            .act(accepted, explain.clone(), first, day(2))
+            .await?;
+        let accept = step(
+            AlertAction::Accept,
+            Some("Đồng ý; báo cáo tiến độ hằng tháng."),
+            None,
+        );
+        alerting.act(accepted, accept, &leader, day(4)).await?;
+        alerting
+            .act(awaiting, explain.clone(), second, day(3))
+            .await?;
+        alerting.act(returned, explain, third, day(1)).await?;
+        let back = step(
+            AlertAction::Return,
+            Some("Chưa nêu số liệu cụ thể và thời hạn từng giải pháp."),
+            None,
+        );
+        alerting.act(returned, back, &leader, day(2)).await?;
+    }
+    let unassigned: Vec<i64> = alerts
+        .iter()
+        .filter(|alert| alert.state == AlertState::Open)
+        .map(|alert| alert.id)
+        .collect();
+    for &id in unassigned.iter().take(3) {
+        let acknowledge = step(AlertAction::Acknowledge, None, None);
+        alerting.act(id, acknowledge, &operator, day(1)).await?;
+    }
+    if let Some(&id) = unassigned.get(3) {
+        let assign = step(
+            AlertAction::Assign,
+            Some("Đề nghị báo cáo nguyên nhân."),
+            None,
+        );
+        alerting
+            .act(id, assign, &leader, day(RULES_AGE_DAYS - 1))
+            .await?;
+    }
+    let counts = store.alerts(&AlertFilter::default()).await?;
+    println!(
+        "Demo alerts: {} rules, {} alerts raised and worked on as of {RULES_AGE_DAYS} days ago",
+        alerting.rules().await?.len(),
+        counts.len()
+    );
+    Ok(())
 }
 
 /// One user per role, a data owner for the finance department's domain and a viewer for one commune, with
@@ -75,11 +197,12 @@ const fn demo_user(
     }
 }
 
-const DEMO_USERS: [DemoUser; 6] = [
+const DEMO_USERS: [DemoUser; 7] = [
     demo_user("admin", Role::Admin, "VPUBND", None, None),
     demo_user("leader", Role::Leader, "VPUBND", None, None),
     demo_user("operator", Role::Operator, "VPUBND", None, None),
     demo_user("finance", Role::DataOwner, "STC", None, Some("BUD")),
+    demo_user("thongke", Role::DataOwner, "TK", None, None),
     demo_user("viewer", Role::Viewer, "VPUBND", None, None),
     demo_user("muine", Role::Viewer, "UBND-22918", Some("22918"), None),
 ];

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::alert::Severity;
 use crate::indicator::Indicator;
 use crate::record::TargetBound;
+use crate::unit::UnitLevel;
 
 /// Working days an assigned unit has to explain an alert when its rule does not say.
 pub const DEFAULT_EXPLAIN_WITHIN: u32 = 5;
@@ -27,6 +28,9 @@ pub struct AlertRule {
     /// The unit whose subtree is watched (itself included); the whole province when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Only units of this level (`province`, `district`, `commune`); every level when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<UnitLevel>,
     pub condition: Condition,
     /// Alerts of this rule are published as public warnings (CAP).
     #[serde(default)]
@@ -207,6 +211,7 @@ mod tests {
             indicator: Some("ENV.WATER".to_owned()),
             domain: None,
             unit: None,
+            level: None,
             condition,
             public: false,
             auto_assign: false,

@@ -765,6 +765,7 @@ conformance!(
                 indicator: Some("REV".into()),
                 domain: None,
                 unit: None,
+                level: Some(vantage_model::unit::UnitLevel::Province),
                 condition: Condition::Target { at_risk: true },
                 public: false,
                 auto_assign: true,
