@@ -452,7 +452,7 @@ async fn take_step(
     Ok(Json(detail(&state, &caller, id).await?))
 }
 
-fn alert_problem(error: AlertError) -> Problem {
+pub(crate) fn alert_problem(error: AlertError) -> Problem {
     match error {
         AlertError::NotFound(id) => Problem::not_found(format!("no alert {id}")),
         AlertError::Invalid { field, reason } => Problem::invalid(&field, reason),

@@ -5,6 +5,7 @@ mod alerts;
 mod analytics;
 mod audit;
 pub mod auth;
+mod cap;
 mod catalog;
 mod dashboards;
 mod dhis2;
@@ -156,7 +157,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reviews::routes())
         .merge(uploads::routes())
         .merge(alerts::routes());
-    let (router, mut document) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
+    let (router, mut document) = OpenApiRouter::new()
+        .nest("/api/v1", api)
+        .merge(cap::routes())
+        .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (router, document)
 }

@@ -82,7 +82,65 @@ async fn units_geojson(
 ) -> Result<impl axum::response::IntoResponse, Problem> {
     let as_of = parse_date("as_of", query.as_of.as_deref(), state.today())?;
     let level = parse_level(query.level.as_deref())?;
-    let registry = registry(&state).await?;
+    let features = shapes(&state, as_of, level)
+        .await?
+        .into_iter()
+        .map(|(unit, shape)| {
+            // GeoJSON positions are longitude first.
+            let geometry = match &shape {
+                Shape::Surveyed(area) => {
+                    serde_json::json!({"type": "MultiPolygon", "coordinates": area})
+                }
+                Shape::Approximate(ring) => {
+                    serde_json::json!({"type": "Polygon", "coordinates": [ring]})
+                }
+                Shape::Point(point) => {
+                    serde_json::json!({"type": "Point", "coordinates": [point.lon, point.lat]})
+                }
+                Shape::Unknown => serde_json::Value::Null,
+            };
+            Feature {
+                kind: "Feature",
+                id: unit.code.clone(),
+                geometry,
+                properties: FeatureProperties {
+                    unit: UnitView::from(&unit),
+                    approximate: matches!(shape, Shape::Approximate(_)),
+                },
+            }
+        })
+        .collect();
+    let body = FeatureCollection {
+        kind: "FeatureCollection",
+        features,
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        Json(body),
+    ))
+}
+
+/// Where a unit lies on the map.
+pub(crate) enum Shape {
+    /// Its imported boundary.
+    Surveyed(Area),
+    /// The part of the province nearer to its point than to any other unit's of its level.
+    Approximate(Vec<Position>),
+    /// Its point alone (its level has imported boundaries, but not its own).
+    Point(Point),
+    Unknown,
+}
+
+/// The units valid on `as_of` (of `level`, or all), coarse levels first, then by code, each with its
+/// shape: its imported boundary (`vantage import boundaries`), or, on a level without imported
+/// boundaries, an approximate area: the part of the province nearer to its point than to any other
+/// unit's of its level (a Voronoi cell), within a hull around every unit's point that day.
+pub(crate) async fn shapes(
+    state: &AppState,
+    as_of: Date,
+    level: Option<UnitLevel>,
+) -> Result<Vec<(Unit, Shape)>, Problem> {
+    let registry = registry(state).await?;
     let on_day = registry.as_of(as_of);
     let bounds: Vec<Point> = on_day.iter().filter_map(|unit| unit.point).collect();
     let mut units: Vec<&Unit> = on_day
@@ -110,43 +168,22 @@ async fn units_geojson(
         let cells = voronoi_cells(&sites, &bounds, HULL_MARGIN);
         areas.extend(placed.iter().map(|unit| unit.code.as_str()).zip(cells));
     }
-    let features = units
-        .into_iter()
+    Ok(units
+        .iter()
         .map(|unit| {
-            let derived = areas.remove(unit.code.as_str());
-            let approximate = derived.is_some();
-            // GeoJSON positions are longitude first.
-            let geometry = match (surveyed.remove(&record_key(unit)), derived, unit.point) {
-                (Some(area), _, _) => {
-                    serde_json::json!({"type": "MultiPolygon", "coordinates": area})
-                }
-                (None, Some(ring), _) => {
-                    serde_json::json!({"type": "Polygon", "coordinates": [ring]})
-                }
-                (None, None, Some(point)) => {
-                    serde_json::json!({"type": "Point", "coordinates": [point.lon, point.lat]})
-                }
-                (None, None, None) => serde_json::Value::Null,
+            let shape = match (
+                surveyed.remove(&record_key(unit)),
+                areas.remove(unit.code.as_str()),
+                unit.point,
+            ) {
+                (Some(area), _, _) => Shape::Surveyed(area),
+                (None, Some(ring), _) => Shape::Approximate(ring),
+                (None, None, Some(point)) => Shape::Point(point),
+                (None, None, None) => Shape::Unknown,
             };
-            Feature {
-                kind: "Feature",
-                id: unit.code.clone(),
-                geometry,
-                properties: FeatureProperties {
-                    unit: UnitView::from(unit),
-                    approximate,
-                },
-            }
+            ((*unit).clone(), shape)
         })
-        .collect();
-    let body = FeatureCollection {
-        kind: "FeatureCollection",
-        features,
-    };
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
-        Json(body),
-    ))
+        .collect())
 }
 
 #[derive(Serialize, ToSchema)]

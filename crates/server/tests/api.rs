@@ -2872,6 +2872,7 @@ async fn check_alerts(
     .await;
     assert_eq!(accepted.body["items"][0]["id"], id);
 
+    check_cap(server, analytics, admin, id).await;
     assert_eq!(
         request(server, "DELETE", path, Some(admin), None)
             .await
@@ -2883,6 +2884,108 @@ async fn check_alerts(
             .await
             .status,
         404
+    );
+}
+
+/// Public warnings: a public rule's alert in the Atom feed and as a CAP document (valid against the OASIS
+/// CAP 1.2 schema when `VANTAGE_CAP_SCHEMA` names it, as `./scripts/test` does), then as a cancellation once
+/// it clears; alerts of other rules are not published.
+async fn check_cap(server: std::net::SocketAddr, analytics: &Analytics, admin: &str, private: i64) {
+    let rule = json!({
+        "id": "thu-xa-cong-khai",
+        "name": "Thu ngân sách xã (công khai)",
+        "severity": "critical",
+        "indicator": "BUD.REVENUE_TOTAL",
+        "unit": "22918",
+        "condition": {"kind": "threshold", "comparison": "above", "value": 0},
+        "public": true
+    });
+    let path = "/api/v1/alert-rules/thu-xa-cong-khai";
+    let saved = request(server, "PUT", path, Some(admin), Some(&rule)).await;
+    assert_eq!(saved.status, 204, "{}", saved.body);
+    let feed = get(server, "/cap/feed.atom").await;
+    assert_eq!(
+        (feed.status, feed.content_type.as_str()),
+        (200, "application/atom+xml; charset=utf-8")
+    );
+    let atom = feed.body.as_str().unwrap().to_owned();
+    let start = atom.find("/cap/alerts/").expect("an entry") + "/cap/alerts/".len();
+    let id: i64 = atom[start..atom[start..].find(".xml").unwrap() + start]
+        .parse()
+        .unwrap();
+    assert_ne!(id, private);
+    assert!(
+        atom.contains("<title>Thu ngân sách xã (công khai) — Phường Mũi Né</title>"),
+        "{atom}"
+    );
+    let cap = |id: i64| async move { get(server, &format!("/cap/alerts/{id}.xml")).await };
+    assert_eq!(
+        cap(private).await.status,
+        404,
+        "only public alerts are published"
+    );
+    assert_eq!(
+        cap(id).await.content_type,
+        "application/cap+xml; charset=utf-8"
+    );
+    let opened = cap(id).await.body.as_str().unwrap().to_owned();
+    for part in [
+        "<msgType>Alert</msgType>",
+        "<severity>Extreme</severity>",
+        "<urgency>Immediate</urgency>",
+        "<areaDesc>Phường Mũi Né</areaDesc>",
+        "<valueName>MA_DVHC</valueName>",
+        "<value>22918</value>",
+        "<polygon>",
+    ] {
+        assert!(opened.contains(part), "{part} in {opened}");
+    }
+    valid_cap(&opened);
+    // Cleared: the alert closes itself, and the feed says the warning is over.
+    analytics
+        .write_observations(&[value("BUD.REVENUE_TOTAL", "22918", "202612", 0.0)])
+        .await
+        .unwrap();
+    let mut cancelled = String::new();
+    for _ in 0..50 {
+        cancelled = cap(id).await.body.as_str().unwrap_or_default().to_owned();
+        if cancelled.contains("<msgType>Cancel</msgType>") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for part in [
+        "<msgType>Cancel</msgType>",
+        "<references>vantage@",
+        "<urgency>Past</urgency>",
+    ] {
+        assert!(cancelled.contains(part), "{part} in {cancelled}");
+    }
+    valid_cap(&cancelled);
+    let deleted = request(server, "DELETE", path, Some(admin), None).await;
+    assert_eq!(deleted.status, 204);
+}
+
+/// Validates a CAP document against the OASIS CAP 1.2 schema with xmllint, when the schema is at hand.
+fn valid_cap(document: &str) {
+    let Some(schema) = std::env::var_os("VANTAGE_CAP_SCHEMA") else {
+        eprintln!("VANTAGE_CAP_SCHEMA is not set: CAP documents not validated against the schema");
+        return;
+    };
+    let file = std::env::temp_dir().join(format!("vantage-cap-{}.xml", std::process::id()));
+    std::fs::write(&file, document).unwrap();
+    let output = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .expect("xmllint (Debian's libxml2-utils) validates CAP documents");
+    std::fs::remove_file(&file).ok();
+    assert!(
+        output.status.success(),
+        "not valid CAP 1.2: {}\n{document}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
