@@ -103,6 +103,14 @@ impl Book {
         self.rules.iter().find(|rule| rule.id == id)
     }
 
+    /// Replaces the alerts not yet closed with these, as stored.
+    pub(crate) fn set_active(&mut self, active: Vec<Alert>) {
+        self.active = active
+            .into_iter()
+            .map(|alert| (Subject::of(&alert), alert))
+            .collect();
+    }
+
     pub(crate) fn find(&self, id: i64) -> Option<&Alert> {
         self.active.values().find(|alert| alert.id == id)
     }

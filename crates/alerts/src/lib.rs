@@ -38,6 +38,9 @@ use crate::book::Book;
 const NOTICE_BUFFER: usize = 4096;
 /// The clock looks again at least this often, in case the wall clock jumped.
 const CLOCK_CHECK: Duration = Duration::from_secs(3600);
+/// How long the working calendar is used before the holidays are read again (they may be imported while
+/// Vantage runs).
+const CALENDAR_AGE: Duration = Duration::from_secs(600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
@@ -88,6 +91,73 @@ pub struct Alerting {
     book: Mutex<Book>,
     notices: broadcast::Sender<Arc<Notice>>,
     clock: Notify,
+    /// The working calendar and when it was read.
+    calendar: std::sync::Mutex<Option<(std::time::Instant, Arc<WorkingCalendar>)>>,
+}
+
+/// The alerts not yet closed.
+fn active() -> vantage_store::AlertFilter {
+    vantage_store::AlertFilter {
+        states: AlertState::ALL
+            .iter()
+            .copied()
+            .filter(|state| *state != AlertState::Closed)
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// What one round of decisions (a change batch, a sweep, a step, a tick of the clock) writes: alerts
+/// opened and alerts changed, each with its new timeline entries. An alert decided on twice in a round is
+/// written once, as it ends up, with all its entries.
+#[derive(Default)]
+struct Round {
+    opened: Vec<(Alert, Vec<TimelineEntry>)>,
+    /// At their new version: the one they were read at, plus one.
+    changed: Vec<(Alert, Vec<TimelineEntry>)>,
+}
+
+impl Round {
+    fn is_empty(&self) -> bool {
+        self.opened.is_empty() && self.changed.is_empty()
+    }
+
+    fn open(&mut self, book: &mut Book, alert: Alert, entries: Vec<TimelineEntry>) {
+        book.keep(alert.clone());
+        self.opened.push((alert, entries));
+    }
+
+    /// `alert` as it becomes, still at the version it was read at.
+    fn change(&mut self, book: &mut Book, mut alert: Alert, entries: Vec<TimelineEntry>) {
+        book.keep(alert.clone());
+        // Opened in this round (not stored yet, so without an id): still an opening.
+        let opened = self.opened.iter_mut().find(|(opened, _)| {
+            alert.id == 0
+                && (&opened.rule, &opened.indicator, &opened.unit)
+                    == (&alert.rule, &alert.indicator, &alert.unit)
+        });
+        if let Some((opened, earlier)) = opened {
+            *opened = alert;
+            earlier.extend(entries);
+            return;
+        }
+        match self
+            .changed
+            .iter_mut()
+            .find(|(changed, _)| changed.id == alert.id)
+        {
+            // Already changed in this round: the book holds it at its new version.
+            Some((changed, earlier)) => {
+                *changed = alert;
+                earlier.extend(entries);
+            }
+            None => {
+                alert.version += 1;
+                book.keep(alert.clone());
+                self.changed.push((alert, entries));
+            }
+        }
+    }
 }
 
 impl Alerting {
@@ -117,16 +187,7 @@ impl Alerting {
             .into_iter()
             .map(|stored| stored.rule)
             .collect();
-        let active = store
-            .alerts(&vantage_store::AlertFilter {
-                states: AlertState::ALL
-                    .iter()
-                    .copied()
-                    .filter(|state| *state != AlertState::Closed)
-                    .collect(),
-                ..Default::default()
-            })
-            .await?;
+        let active = store.alerts(&active()).await?;
         let book = Book::new(&analytics.engine(), rules, active);
         Ok(Arc::new(Alerting {
             book: Mutex::new(book),
@@ -135,6 +196,7 @@ impl Alerting {
             days_off,
             notices: broadcast::channel(NOTICE_BUFFER).0,
             clock: Notify::new(),
+            calendar: std::sync::Mutex::new(None),
         }))
     }
 
@@ -291,7 +353,10 @@ impl Alerting {
             &self.analytics.engine(),
             &|days| self.due(now, days, &calendar),
         )?;
-        self.commit(&mut book, changed, vec![entry]).await
+        let mut round = Round::default();
+        round.change(&mut book, changed, vec![entry]);
+        let mut written = self.write(&mut book, round).await?;
+        Ok(written.pop().unwrap_or(alert))
     }
 
     /// Reminds and escalates what is due by `now`; the next moment something falls due, if any.
@@ -301,9 +366,11 @@ impl Alerting {
         let due = book::due_steps(&book, now, &self.analytics.engine(), &|due| {
             self.reminder(due, &calendar)
         });
+        let mut round = Round::default();
         for (changed, entry) in due {
-            self.commit(&mut book, changed, vec![entry]).await?;
+            round.change(&mut book, changed, vec![entry]);
         }
+        self.write(&mut book, round).await?;
         Ok(book::next_moment(&book, &|due| {
             self.reminder(due, &calendar)
         }))
@@ -336,64 +403,75 @@ impl Alerting {
             return Ok(());
         }
         let calendar = self.calendar().await?;
+        let mut round = Round::default();
         for verdict in verdicts {
             match book.decide(verdict, now, &|days| self.due(now, days, &calendar)) {
                 book::Decision::Nothing => {}
-                book::Decision::Open(alert, entries) => {
-                    let opened = self.analytics.store().open_alert(&alert, &entries).await?;
-                    book.keep(opened.clone());
-                    for entry in entries {
-                        self.publish(&opened, entry);
-                    }
-                    self.clock.notify_one();
-                }
-                book::Decision::Change(changed, entries) => {
-                    self.commit(book, changed, entries).await?;
-                }
+                book::Decision::Open(alert, entries) => round.open(book, alert, entries),
+                book::Decision::Change(changed, entries) => round.change(book, changed, entries),
             }
         }
+        self.write(book, round).await?;
         Ok(())
     }
 
-    /// Stores a changed alert (at the version it was read at) and its new timeline entries, keeps it,
-    /// and publishes the entries.
-    async fn commit(
-        &self,
-        book: &mut Book,
-        mut changed: Alert,
-        entries: Vec<TimelineEntry>,
-    ) -> Result<Alert, AlertError> {
-        changed.version += 1;
-        if !self
-            .analytics
-            .store()
-            .update_alert(&changed, &entries)
-            .await?
-        {
-            return Err(AlertError::Conflict);
+    /// Stores a round's decisions in one transaction, then keeps the alerts as stored and publishes
+    /// their timeline entries; the alerts as written. When the store refuses, the book is read back
+    /// from it, so that it holds nothing that was not stored.
+    async fn write(&self, book: &mut Book, round: Round) -> Result<Vec<Alert>, AlertError> {
+        if round.is_empty() {
+            return Ok(Vec::new());
         }
-        book.keep(changed.clone());
-        for entry in entries {
-            self.publish(&changed, entry);
+        let store = self.analytics.store();
+        let outcome = store.write_alerts(&round.opened, &round.changed).await;
+        let opened = match outcome {
+            Ok(Some(opened)) => opened,
+            failed => {
+                book.set_active(store.alerts(&active()).await?);
+                return Err(match failed {
+                    Err(error) => error.into(),
+                    _ => AlertError::Conflict,
+                });
+            }
+        };
+        let mut written = Vec::new();
+        let opened = opened
+            .into_iter()
+            .zip(round.opened.into_iter().map(|(_, e)| e));
+        for (alert, entries) in opened.chain(round.changed) {
+            book.keep(alert.clone());
+            for entry in entries {
+                // Nobody listening is no error.
+                let _ = self.notices.send(Arc::new(Notice {
+                    alert: alert.clone(),
+                    entry,
+                }));
+            }
+            written.push(alert);
         }
         self.clock.notify_one();
-        Ok(changed)
+        Ok(written)
     }
 
-    fn publish(&self, alert: &Alert, entry: TimelineEntry) {
-        // Nobody listening is no error.
-        let _ = self.notices.send(Arc::new(Notice {
-            alert: alert.clone(),
-            entry,
-        }));
-    }
-
-    async fn calendar(&self) -> Result<WorkingCalendar, AlertError> {
+    /// The working calendar, read again from the store when older than [`CALENDAR_AGE`].
+    async fn calendar(&self) -> Result<Arc<WorkingCalendar>, AlertError> {
+        if let Some((read, calendar)) = self
+            .calendar
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && read.elapsed() < CALENDAR_AGE
+        {
+            return Ok(calendar.clone());
+        }
         let holidays = self.analytics.store().holidays().await?;
-        Ok(WorkingCalendar::new(
+        let calendar = Arc::new(WorkingCalendar::new(
             self.days_off.clone(),
             holidays.into_iter().map(|holiday| holiday.day),
-        ))
+        ));
+        *self.calendar.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), calendar.clone()));
+        Ok(calendar)
     }
 
     /// When an explanation asked for at `now` with `days` working days is due.

@@ -151,102 +151,42 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Stores a new alert with the first lines of its timeline and returns it with its id. Refused with
+    /// Opens new alerts and changes others, each with its new timeline entries, in one transaction: the
+    /// opened alerts with their ids, or `None` when a changed alert is no longer at the version it was
+    /// read at (`version - 1`), in which case nothing is written. Opening is refused with
     /// [`StoreError::AlreadyExists`] while the rule has an alert on the subject that is not closed.
-    pub async fn open_alert(
+    pub async fn write_alerts(
         &self,
-        alert: &Alert,
-        entries: &[TimelineEntry],
-    ) -> Result<Alert, StoreError> {
-        let finding =
-            serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
+        opened: &[(Alert, Vec<TimelineEntry>)],
+        changed: &[(Alert, Vec<TimelineEntry>)],
+    ) -> Result<Option<Vec<Alert>>, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO alerts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19) RETURNING id",
-            &ALERT_COLUMNS["id, ".len()..]
-        )))
-        .bind(alert.rule.clone())
-        .bind(alert.severity.as_str())
-        .bind(alert.indicator.clone())
-        .bind(alert.domain.clone())
-        .bind(alert.unit.clone())
-        .bind(alert.period.to_string())
-        .bind(finding)
-        .bind(alert.state.as_str())
-        .bind(i64::from(alert.holds))
-        .bind(i64::from(alert.public))
-        .bind(alert.assignee.as_ref().map(|a| a.kind().to_owned()))
-        .bind(alert.assignee.as_ref().map(|a| a.code().to_owned()))
-        .bind(alert.opened_at.as_millisecond())
-        .bind(alert.updated_at.as_millisecond())
-        .bind(alert.due_at.map(|at| at.as_millisecond()))
-        .bind(alert.reminded_at.map(|at| at.as_millisecond()))
-        .bind(alert.escalated_at.map(|at| at.as_millisecond()))
-        .bind(i64::from(alert.triggers))
-        .bind(alert.version)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get(0)?;
-        append_entries(&mut tx, id, 0, entries).await?;
-        tx.commit().await?;
-        Ok(Alert {
-            id,
-            ..alert.clone()
-        })
-    }
-
-    /// Stores `alert` in place of the version it was read at (`alert.version - 1`) and appends `entries`
-    /// to its timeline, in one transaction. `false` when someone else changed it first: nothing is
-    /// written, and the caller reads it again.
-    pub async fn update_alert(
-        &self,
-        alert: &Alert,
-        entries: &[TimelineEntry],
-    ) -> Result<bool, StoreError> {
-        let finding =
-            serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
-        let _writer = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE alerts SET severity = $1, period = $2, finding = $3, state = $4, holds = $5, \
-             public = $6, assignee_kind = $7, assignee_code = $8, updated_at = $9, due_at = $10, \
-             reminded_at = $11, escalated_at = $12, triggers = $13, version = $14 \
-             WHERE id = $15 AND version = $16",
-        )
-        .bind(alert.severity.as_str())
-        .bind(alert.period.to_string())
-        .bind(finding)
-        .bind(alert.state.as_str())
-        .bind(i64::from(alert.holds))
-        .bind(i64::from(alert.public))
-        .bind(alert.assignee.as_ref().map(|a| a.kind().to_owned()))
-        .bind(alert.assignee.as_ref().map(|a| a.code().to_owned()))
-        .bind(alert.updated_at.as_millisecond())
-        .bind(alert.due_at.map(|at| at.as_millisecond()))
-        .bind(alert.reminded_at.map(|at| at.as_millisecond()))
-        .bind(alert.escalated_at.map(|at| at.as_millisecond()))
-        .bind(i64::from(alert.triggers))
-        .bind(alert.version)
-        .bind(alert.id)
-        .bind(alert.version - 1)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
+        let mut ids = Vec::with_capacity(opened.len());
+        for (alert, entries) in opened {
+            let id = insert_alert(&mut tx, alert).await?;
+            append_entries(&mut tx, id, 0, entries).await?;
+            ids.push(Alert {
+                id,
+                ..alert.clone()
+            });
         }
-        if !entries.is_empty() {
-            let last: Option<i64> =
-                sqlx::query("SELECT MAX(seq) FROM alert_timeline WHERE alert = $1")
-                    .bind(alert.id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get(0)?;
-            append_entries(&mut tx, alert.id, last.unwrap_or(0), entries).await?;
+        for (alert, entries) in changed {
+            if !update_alert(&mut tx, alert).await? {
+                return Ok(None);
+            }
+            if !entries.is_empty() {
+                let last: Option<i64> =
+                    sqlx::query("SELECT MAX(seq) FROM alert_timeline WHERE alert = $1")
+                        .bind(alert.id)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get(0)?;
+                append_entries(&mut tx, alert.id, last.unwrap_or(0), entries).await?;
+            }
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(ids))
     }
 
     pub async fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
@@ -351,4 +291,73 @@ async fn append_entries(
         .await?;
     }
     Ok(())
+}
+
+async fn insert_alert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    alert: &Alert,
+) -> Result<i64, StoreError> {
+    let finding =
+        serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO alerts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+        &ALERT_COLUMNS["id, ".len()..]
+    )))
+    .bind(alert.rule.clone())
+    .bind(alert.severity.as_str())
+    .bind(alert.indicator.clone())
+    .bind(alert.domain.clone())
+    .bind(alert.unit.clone())
+    .bind(alert.period.to_string())
+    .bind(finding)
+    .bind(alert.state.as_str())
+    .bind(i64::from(alert.holds))
+    .bind(i64::from(alert.public))
+    .bind(alert.assignee.as_ref().map(|a| a.kind().to_owned()))
+    .bind(alert.assignee.as_ref().map(|a| a.code().to_owned()))
+    .bind(alert.opened_at.as_millisecond())
+    .bind(alert.updated_at.as_millisecond())
+    .bind(alert.due_at.map(|at| at.as_millisecond()))
+    .bind(alert.reminded_at.map(|at| at.as_millisecond()))
+    .bind(alert.escalated_at.map(|at| at.as_millisecond()))
+    .bind(i64::from(alert.triggers))
+    .bind(alert.version)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Writes `alert` over the version it was read at; `false` when the stored one is no longer that.
+async fn update_alert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    alert: &Alert,
+) -> Result<bool, StoreError> {
+    let finding =
+        serde_json::to_string(&alert.finding).map_err(|error| corrupt("finding", error))?;
+    let done = sqlx::query(
+        "UPDATE alerts SET severity = $1, period = $2, finding = $3, state = $4, holds = $5, \
+         public = $6, assignee_kind = $7, assignee_code = $8, updated_at = $9, due_at = $10, \
+         reminded_at = $11, escalated_at = $12, triggers = $13, version = $14 \
+         WHERE id = $15 AND version = $16",
+    )
+    .bind(alert.severity.as_str())
+    .bind(alert.period.to_string())
+    .bind(finding)
+    .bind(alert.state.as_str())
+    .bind(i64::from(alert.holds))
+    .bind(i64::from(alert.public))
+    .bind(alert.assignee.as_ref().map(|a| a.kind().to_owned()))
+    .bind(alert.assignee.as_ref().map(|a| a.code().to_owned()))
+    .bind(alert.updated_at.as_millisecond())
+    .bind(alert.due_at.map(|at| at.as_millisecond()))
+    .bind(alert.reminded_at.map(|at| at.as_millisecond()))
+    .bind(alert.escalated_at.map(|at| at.as_millisecond()))
+    .bind(i64::from(alert.triggers))
+    .bind(alert.version)
+    .bind(alert.id)
+    .bind(alert.version - 1)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

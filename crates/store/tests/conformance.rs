@@ -818,17 +818,31 @@ conformance!(
             assignee: None,
             explanation: None,
         };
-        let opened = store
-            .open_alert(&alert, &[entry(TimelineEvent::Opened, AlertState::Open, 1)])
-            .await
-            .unwrap();
+        let open = |alert: &Alert, entries: Vec<TimelineEntry>| {
+            let opened = [(alert.clone(), entries)];
+            async move { store.write_alerts(&opened, &[]).await }
+        };
+        let change = |alert: &Alert, entries: Vec<TimelineEntry>| {
+            let changed = [(alert.clone(), entries)];
+            async move { store.write_alerts(&[], &changed).await }
+        };
+        let opened = open(
+            &alert,
+            vec![entry(TimelineEvent::Opened, AlertState::Open, 1)],
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .remove(0);
         assert!(opened.id > 0);
         assert_eq!(store.alert(opened.id).await.unwrap(), Some(opened.clone()));
         assert!(
             matches!(
-                store
-                    .open_alert(&alert, &[entry(TimelineEvent::Opened, AlertState::Open, 1)])
-                    .await,
+                open(
+                    &alert,
+                    vec![entry(TimelineEvent::Opened, AlertState::Open, 1)]
+                )
+                .await,
                 Err(StoreError::AlreadyExists(_))
             ),
             "a second open alert on the same rule and subject"
@@ -848,16 +862,16 @@ conformance!(
             ..entry(TimelineEvent::Assign, AlertState::Assigned, 2)
         };
         assert!(
-            store
-                .update_alert(&assigned, std::slice::from_ref(&assign))
+            change(&assigned, vec![assign.clone()])
                 .await
                 .unwrap()
+                .is_some()
         );
         assert!(
-            !store
-                .update_alert(&assigned, std::slice::from_ref(&assign))
+            change(&assigned, vec![assign.clone()])
                 .await
-                .unwrap(),
+                .unwrap()
+                .is_none(),
             "a change made from a stale version is refused"
         );
         let explained = Alert {
@@ -882,10 +896,10 @@ conformance!(
             )
         };
         assert!(
-            store
-                .update_alert(&explained, std::slice::from_ref(&explain))
+            change(&explained, vec![explain.clone()])
                 .await
                 .unwrap()
+                .is_some()
         );
         assert_eq!(
             store.alert_timeline(opened.id).await.unwrap(),
@@ -923,11 +937,15 @@ conformance!(
             version: 4,
             ..explained
         };
-        assert!(store.update_alert(&closed, &[]).await.unwrap());
-        let again = store
-            .open_alert(&alert, &[entry(TimelineEvent::Opened, AlertState::Open, 9)])
-            .await
-            .unwrap();
+        assert!(change(&closed, Vec::new()).await.unwrap().is_some());
+        let again = open(
+            &alert,
+            vec![entry(TimelineEvent::Opened, AlertState::Open, 9)],
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .remove(0);
         assert_ne!(again.id, opened.id);
         assert!(store.delete_alert_rule("thu-ngan-sach").await.unwrap());
         assert!(store.alert_rules().await.unwrap().is_empty());
