@@ -265,6 +265,123 @@ export interface UploadSummary {
 
 export type TemplateFormat = 'xlsx' | 'csv'
 
+// ---- alerts (docs/ALERTS.md) ----
+
+export type Severity = 'critical' | 'major' | 'minor' | 'warning'
+export type AlertState = 'open' | 'acknowledged' | 'assigned' | 'explanation_submitted' | 'accepted' | 'closed'
+export type AlertAction = 'acknowledge' | 'assign' | 'submit_explanation' | 'accept' | 'return' | 'close'
+/** What a timeline entry records: a step someone took, or what Vantage itself noted. */
+export type TimelineEvent = AlertAction | 'opened' | 'cleared' | 'holds_again' | 'reminded' | 'escalated'
+
+/** A target as a finding states it (a range has its own minimum). */
+export type TargetBound = { kind: 'at_least' | 'at_most'; value: number } | { kind: 'range'; min: number; max: number }
+
+/** The figures that made a rule's condition hold. */
+export type AlertFinding =
+  | { kind: 'target'; missed: boolean; compared: number; target: TargetBound; forecast?: number }
+  /** The run of values beyond the threshold, oldest first. */
+  | { kind: 'threshold'; values: number[] }
+  /** `percent` is negative for a drop. */
+  | { kind: 'year_on_year'; value: number; last_year: number; percent: number }
+  | { kind: 'outlier'; value: number; median: number; low: number; high: number }
+
+export interface Assignee {
+  kind: 'agency' | 'unit'
+  code: string
+  name: string
+}
+
+export interface Alert {
+  id: number
+  rule: string
+  rule_name: string
+  severity: Severity
+  indicator: string
+  indicator_name_vi: string
+  indicator_name_en: string
+  measure: string
+  domain: string
+  unit: string
+  unit_name: string
+  /** The newest period the condition was found on. */
+  period: string
+  finding: AlertFinding
+  state: AlertState
+  /** Whether the condition still holds on the newest period judged. */
+  holds: boolean
+  public: boolean
+  assignee: Assignee | null
+  opened_at: string
+  updated_at: string
+  due_at: string | null
+  reminded_at: string | null
+  escalated_at: string | null
+  /** The explanation is awaited past its deadline. */
+  overdue: boolean
+  triggers: number
+}
+
+export interface CorrectiveAction {
+  action: string
+  /** A civil date, YYYY-MM-DD. */
+  due: string
+}
+
+export interface AlertExplanation {
+  cause: string
+  actions: CorrectiveAction[]
+}
+
+export interface AlertTimelineEntry {
+  at: string
+  /** The user; null for Vantage itself. */
+  actor: string | null
+  event: TimelineEvent
+  note: string | null
+  state: AlertState
+  assignee: Assignee | null
+  explanation: AlertExplanation | null
+}
+
+export interface AlertDetail {
+  alert: Alert
+  timeline: AlertTimelineEntry[]
+  /** The steps the caller may take now. */
+  allowed: AlertAction[]
+}
+
+/** Filters of GET /alerts; `state` is comma-separated (every state but closed when absent). */
+export interface AlertFilters {
+  state?: string
+  severity?: Severity
+  domain?: string
+  unit?: string
+  assignee?: string
+  mine?: boolean
+  escalated?: boolean
+}
+
+export interface AlertStep {
+  action: AlertAction
+  note?: string
+  /** For `assign`; the indicator's owner agency (province) or the unit itself when absent. */
+  assignee?: { kind: Assignee['kind']; code: string }
+  explanation?: AlertExplanation
+}
+
+export type RuleCondition =
+  | { kind: 'target'; at_risk?: boolean }
+  | { kind: 'threshold'; comparison: 'above' | 'below'; value: number; periods?: number }
+  | { kind: 'year_on_year'; direction: 'drop' | 'rise' | 'either'; percent: number }
+  | { kind: 'outlier' }
+
+export interface AlertRule {
+  id: string
+  name: string
+  severity: Severity
+  condition: RuleCondition
+}
+
 /** An RFC 9457 problem document, or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -408,6 +525,13 @@ export const api = {
   uploadObservations: (file: Blob, acceptValid: boolean) =>
     request<UploadSummary>('POST', `/uploads/observations${query({ accept_valid: acceptValid })}`, file),
   reviews: (p: { from?: string; to?: string; status?: 'approved' } = {}) => get<{ items: ReviewItem[]; truncated?: boolean }>(`/reviews${query(p)}`),
+
+  alerts: (filters: AlertFilters = {}) => get<{ items: Alert[]; truncated: boolean }>(`/alerts${query({ ...filters })}`),
+  alert: (id: number | string) => get<AlertDetail>(`/alerts/${encodeURIComponent(id)}`),
+  /** Takes a step; answers the alert as it is afterwards, with the steps the caller may take next. */
+  alertStep: (id: number | string, step: AlertStep) => request<AlertDetail>('POST', `/alerts/${encodeURIComponent(id)}/steps`, step),
+  /** The rules (the operations centre only). */
+  alertRules: () => get<{ rule: AlertRule }[]>('/alert-rules'),
 }
 
 /** A fresh key for one save (Idempotency-Key). */

@@ -1,5 +1,8 @@
-/** Loading the figures dashboards show: scorecards per field, with status counts. */
-import { api, type Figures, type FiguresList, type Indicator } from './api'
+/** Loading the figures dashboards show: scorecards per field, with status counts, and their explanations' badges. */
+import { computed, shallowRef, watch, type ComputedRef } from 'vue'
+import { api, type Alert, type Figures, type FiguresList, type Indicator } from './api'
+import { BADGE_STATES, tileBadges, type TileBadge } from './alerts'
+import { useAlertRefresh } from './stream'
 
 /**
  * Scorecards of several fields (a field with nothing reported answers an empty list); a field
@@ -66,4 +69,21 @@ export function countStatuses(items: readonly Figures[]): StatusCounts {
   const counts: StatusCounts = { met: 0, on_track: 0, at_risk: 0, missed: 0, no_data: 0, total: items.length }
   for (const item of items) if (item.status) counts[item.status]++
   return counts
+}
+
+/**
+ * The explanation badges of a dashboard's tiles (figures of `unit` that missed their targets), by
+ * indicator: one request per dashboard, asked again when an alert on the unit moves.
+ */
+export function useExplanationBadges(unit: () => string | null | undefined, domain?: () => string): ComputedRef<Map<string, TileBadge>> {
+  const alerts = shallowRef<Alert[]>([])
+  async function load(): Promise<void> {
+    const code = unit()
+    if (!code) return
+    const answer = await api.alerts({ state: BADGE_STATES.join(','), unit: code, domain: domain?.() }).catch(() => null)
+    if (answer) alerts.value = answer.items
+  }
+  watch(() => [unit(), domain?.()].join('|'), load, { immediate: true })
+  useAlertRefresh((event) => event.unit === unit(), load, 300)
+  return computed(() => tileBadges(alerts.value, unit() ?? ''))
 }

@@ -8,7 +8,7 @@ const STATUS_WORDS: Record<Lang, Record<Status, string>> = {
   en: { met: 'target met', on_track: 'on track', at_risk: 'at risk of missing the target', missed: 'target missed', no_data: 'no data yet' },
 }
 
-export function targetText(target: TargetView, measure: string, l: Lang): string {
+export function targetText(target: Pick<TargetView, 'kind' | 'value' | 'max'>, measure: string, l: Lang): string {
   const bound = formatMeasured(target.value, measure, l)
   const vi = l === 'vi'
   switch (target.kind) {

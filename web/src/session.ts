@@ -1,6 +1,7 @@
 /** Who is signed in, and what the interface offers them. The server enforces; this only hides. */
 import { computed, ref } from 'vue'
 import { api, ApiError, type Me } from './api'
+import { isCentre } from './alerts'
 import { restartStream } from './stream'
 import { resetCatalogue } from './catalogue'
 import { clearOfflineData } from './offline'
@@ -8,7 +9,8 @@ import { clearOfflineData } from './offline'
 export const me = ref<Me | null>(null)
 export const sessionChecked = ref(false)
 
-export const canEditLayouts = computed(() => !!me.value && ['admin', 'leader', 'operator'].includes(me.value.role))
+/** The operations centre keeps the dashboards' layouts. */
+export const canEditLayouts = computed(() => isCentre(me.value?.role))
 
 /** Who reports values (the tasks list answers them). */
 export const canEnterData = computed(() => !!me.value && ['admin', 'data_owner'].includes(me.value.role))

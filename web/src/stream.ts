@@ -1,10 +1,11 @@
 /**
- * The app's single subscription to /api/v1/stream. Views register listeners; the connection is
- * shared, reopened after sign-in/out (the server filters events by the caller's rights) and
- * reopened by hand when the browser gives up (EventSource stops retrying after an HTTP error,
- * e.g. a 502/503 while the server restarts).
+ * The app's single subscription to /api/v1/stream: changed cells (`change`) and steps in alerts'
+ * lives (`alert`). Views register listeners; the connection is shared, reopened after sign-in/out
+ * (the server filters events by the caller's rights) and reopened by hand when the browser gives
+ * up (EventSource stops retrying after an HTTP error, e.g. a 502/503 while the server restarts).
  */
 import { ref, shallowRef, onBeforeUnmount } from 'vue'
+import type { AlertState, Severity, TimelineEvent } from './api'
 
 export interface ChangeEvent {
   id: string
@@ -20,6 +21,23 @@ export interface ChangeEvent {
   raw: Record<string, unknown>
 }
 
+/** A step in an alert's life (a timeline entry), as the stream tells it. */
+export interface AlertEvent {
+  /** The alert's id. */
+  alert: number
+  event: TimelineEvent
+  actor: string | null
+  state: AlertState
+  severity: Severity
+  holds: boolean
+  indicator: string
+  unit: string
+  period: string
+  /** The agency or unit code it is assigned to. */
+  assignee: string | null
+  escalated: boolean
+}
+
 export type StreamState = 'idle' | 'connecting' | 'open' | 'retrying'
 
 export const streamState = ref<StreamState>('idle')
@@ -33,8 +51,8 @@ export const reconnections = ref(0)
 const RECENT_LIMIT = 50
 const MAX_BACKOFF_MS = 30_000
 
-type Listener = (event: ChangeEvent) => void
-const listeners = new Set<Listener>()
+const changeListeners = new Set<(event: ChangeEvent) => void>()
+const alertListeners = new Set<(event: AlertEvent) => void>()
 let source: EventSource | null = null
 let retryTimer: ReturnType<typeof setTimeout> | undefined
 let backoff = 1000
@@ -78,12 +96,35 @@ export function parseChange(id: string, text: string, receivedAt = new Date()): 
   }
 }
 
-function dispatch(change: ChangeEvent): void {
-  lastEventAt.value = change.receivedAt
-  recentChanges.value = [change, ...recentChanges.value].slice(0, RECENT_LIMIT)
+/** Reads an alert event; null when it is not one. */
+export function parseAlertEvent(text: string): AlertEvent | null {
+  let data: Record<string, unknown>
+  try {
+    data = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (typeof data.id !== 'number' || typeof data.state !== 'string') return null
+  return {
+    alert: data.id,
+    event: String(data.event ?? '') as TimelineEvent,
+    actor: stringOrNull(data.actor),
+    state: data.state as AlertState,
+    severity: String(data.severity ?? '') as Severity,
+    holds: data.holds === true,
+    indicator: String(data.indicator ?? ''),
+    unit: String(data.unit ?? ''),
+    period: String(data.period ?? ''),
+    assignee: stringOrNull(data.assignee),
+    escalated: data.escalated === true,
+  }
+}
+
+function dispatch<T>(listeners: Set<(event: T) => void>, event: T): void {
+  lastEventAt.value = new Date()
   for (const listener of listeners) {
     try {
-      listener(change)
+      listener(event)
     } catch (error) {
       console.warn('stream listener failed', error)
     }
@@ -106,7 +147,13 @@ function connect(): void {
   es.addEventListener('change', (message) => {
     const event = message as MessageEvent<string>
     const change = parseChange(event.lastEventId, event.data)
-    if (change) dispatch(change)
+    if (!change) return
+    recentChanges.value = [change, ...recentChanges.value].slice(0, RECENT_LIMIT)
+    dispatch(changeListeners, change)
+  })
+  es.addEventListener('alert', (message) => {
+    const event = parseAlertEvent((message as MessageEvent<string>).data)
+    if (event) dispatch(alertListeners, event)
   })
   es.onerror = () => {
     if (es.readyState === EventSource.CLOSED) {
@@ -129,22 +176,27 @@ export function restartStream(): void {
   connect()
 }
 
-export function onChange(listener: Listener): () => void {
-  listeners.add(listener)
-  return () => listeners.delete(listener)
+export function onChange(listener: (event: ChangeEvent) => void): () => void {
+  changeListeners.add(listener)
+  return () => changeListeners.delete(listener)
+}
+
+export function onAlert(listener: (event: AlertEvent) => void): () => void {
+  alertListeners.add(listener)
+  return () => alertListeners.delete(listener)
 }
 
 /**
- * For components: calls `refresh` (debounced) when an event matches `interested`, and after a
- * reconnection (events may have been missed while the stream was down).
+ * For components: calls `refresh` (debounced) when an event that `subscribe` hands over matches
+ * `interested`, and after a reconnection (events may have been missed while the stream was down).
  */
-export function useLiveRefresh(interested: (event: ChangeEvent) => boolean, refresh: () => void, delayMs = 150): void {
+function useRefreshOn<T>(subscribe: (listener: (event: T) => void) => () => void, interested: (event: T) => boolean, refresh: () => void, delayMs: number): void {
   let timer: ReturnType<typeof setTimeout> | undefined
   const schedule = () => {
     clearTimeout(timer)
     timer = setTimeout(refresh, delayMs)
   }
-  const stop = onChange((event) => {
+  const stop = subscribe((event) => {
     if (interested(event)) schedule()
   })
   let seen = reconnections.value
@@ -159,4 +211,14 @@ export function useLiveRefresh(interested: (event: ChangeEvent) => boolean, refr
     clearTimeout(timer)
     clearInterval(poll)
   })
+}
+
+/** Refreshes on changed cells that match `interested`. */
+export function useLiveRefresh(interested: (event: ChangeEvent) => boolean, refresh: () => void, delayMs = 150): void {
+  useRefreshOn(onChange, interested, refresh, delayMs)
+}
+
+/** Refreshes on steps in alerts' lives that match `interested`. */
+export function useAlertRefresh(interested: (event: AlertEvent) => boolean, refresh: () => void, delayMs = 150): void {
+  useRefreshOn(onAlert, interested, refresh, delayMs)
 }

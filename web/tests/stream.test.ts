@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseChange } from '../src/stream'
+import { parseAlertEvent, parseChange } from '../src/stream'
 
 describe('change events', () => {
   it('reads flat and nested shapes', () => {
@@ -10,5 +10,18 @@ describe('change events', () => {
   })
   it('ignores garbage', () => {
     expect(parseChange('1', 'not json')).toBeNull()
+  })
+})
+
+describe('alert events', () => {
+  it('reads a step in an alert’s life', () => {
+    const event = parseAlertEvent(
+      JSON.stringify({ id: 53, event: 'acknowledge', actor: 'operator', state: 'acknowledged', severity: 'critical', holds: true, indicator: 'DIS.FLOOD_ALERT_LEVEL', unit: '23089', period: '20261124', assignee: null, escalated: false }),
+    )
+    expect(event).toEqual({ alert: 53, event: 'acknowledge', actor: 'operator', state: 'acknowledged', severity: 'critical', holds: true, indicator: 'DIS.FLOOD_ALERT_LEVEL', unit: '23089', period: '20261124', assignee: null, escalated: false })
+  })
+  it('ignores what is not an alert event', () => {
+    expect(parseAlertEvent('{"indicator":"X"}')).toBeNull()
+    expect(parseAlertEvent('nope')).toBeNull()
   })
 })
