@@ -99,6 +99,10 @@ impl Book {
         self.index(engine);
     }
 
+    pub(crate) fn rules(&self) -> &[AlertRule] {
+        &self.rules
+    }
+
     fn rule(&self, id: &str) -> Option<&AlertRule> {
         self.rules.iter().find(|rule| rule.id == id)
     }

@@ -15,6 +15,8 @@
 //!   and to the leaders' view.
 
 mod book;
+mod deliver;
+mod notifying;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,14 +32,16 @@ use vantage_model::alert::{
 };
 use vantage_model::alert_rule::AlertRule;
 use vantage_model::calendar::WorkingCalendar;
+use vantage_model::notify::NotificationPolicy;
 use vantage_store::{StoreError, StoredRule};
 
 use crate::book::Book;
+pub use crate::deliver::{Outbound, SmtpRelay, signature};
 
 /// How many notices a slow subscriber may fall behind.
 const NOTICE_BUFFER: usize = 4096;
 /// The clock looks again at least this often, in case the wall clock jumped.
-const CLOCK_CHECK: Duration = Duration::from_secs(3600);
+pub(crate) const CLOCK_CHECK: Duration = Duration::from_secs(3600);
 /// How long the working calendar is used before the holidays are read again (they may be imported while
 /// Vantage runs).
 const CALENDAR_AGE: Duration = Duration::from_secs(600);
@@ -57,7 +61,7 @@ pub enum AlertError {
 }
 
 impl AlertError {
-    fn invalid(field: &str, reason: impl Into<String>) -> AlertError {
+    pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> AlertError {
         AlertError::Invalid {
             field: field.to_owned(),
             reason: reason.into(),
@@ -89,8 +93,12 @@ pub struct Alerting {
     time_zone: TimeZone,
     days_off: Vec<Weekday>,
     book: Mutex<Book>,
+    outbound: Outbound,
+    policies: std::sync::RwLock<Vec<NotificationPolicy>>,
     notices: broadcast::Sender<Arc<Notice>>,
     clock: Notify,
+    /// Wakes the deliverer when notices were put in the outbox.
+    outbox: Notify,
     /// The working calendar and when it was read.
     calendar: std::sync::Mutex<Option<(std::time::Instant, Arc<WorkingCalendar>)>>,
 }
@@ -160,15 +168,24 @@ impl Round {
     }
 }
 
+/// How alerting is set up for a deployment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Local time: deadlines, reminders, mute windows.
+    pub time_zone: TimeZone,
+    /// The weekly days off that working-day deadlines skip (holidays come from the store).
+    pub days_off: Vec<Weekday>,
+    pub outbound: Outbound,
+}
+
 impl Alerting {
     /// Reads the rules and the alerts not yet closed, then [`run`](Alerting::run)s. Must be called inside
     /// the Tokio runtime.
     pub async fn start(
         analytics: Arc<Analytics>,
-        time_zone: TimeZone,
-        days_off: Vec<Weekday>,
+        settings: Settings,
     ) -> Result<Arc<Alerting>, AlertError> {
-        let alerting = Alerting::open(analytics, time_zone, days_off).await?;
+        let alerting = Alerting::open(analytics, settings).await?;
         alerting.run().await?;
         Ok(alerting)
     }
@@ -177,8 +194,7 @@ impl Alerting {
     /// and steps taken (as of any moment) before [`run`](Alerting::run) starts the watch and the clock.
     pub async fn open(
         analytics: Arc<Analytics>,
-        time_zone: TimeZone,
-        days_off: Vec<Weekday>,
+        settings: Settings,
     ) -> Result<Arc<Alerting>, AlertError> {
         let store = analytics.store();
         let rules: Vec<AlertRule> = store
@@ -188,14 +204,23 @@ impl Alerting {
             .map(|stored| stored.rule)
             .collect();
         let active = store.alerts(&active()).await?;
+        let policies = store
+            .notification_policies()
+            .await?
+            .into_iter()
+            .map(|stored| stored.policy)
+            .collect();
         let book = Book::new(&analytics.engine(), rules, active);
         Ok(Arc::new(Alerting {
             book: Mutex::new(book),
             analytics,
-            time_zone,
-            days_off,
+            time_zone: settings.time_zone,
+            days_off: settings.days_off,
+            outbound: settings.outbound,
+            policies: std::sync::RwLock::new(policies),
             notices: broadcast::channel(NOTICE_BUFFER).0,
             clock: Notify::new(),
+            outbox: Notify::new(),
             calendar: std::sync::Mutex::new(None),
         }))
     }
@@ -246,6 +271,8 @@ impl Alerting {
                 }
             }
         });
+        let deliverer = self.clone();
+        tokio::spawn(async move { deliverer.keep_delivering().await });
         Ok(())
     }
 
@@ -423,7 +450,10 @@ impl Alerting {
             return Ok(Vec::new());
         }
         let store = self.analytics.store();
-        let outcome = store.write_alerts(&round.opened, &round.changed).await;
+        let notify = |alert: &Alert, entry: &TimelineEntry| self.deliveries(alert, entry);
+        let outcome = store
+            .write_alerts(&round.opened, &round.changed, &notify)
+            .await;
         let opened = match outcome {
             Ok(Some(opened)) => opened,
             failed => {
@@ -450,6 +480,7 @@ impl Alerting {
             written.push(alert);
         }
         self.clock.notify_one();
+        self.outbox.notify_one();
         Ok(written)
     }
 
@@ -487,7 +518,7 @@ impl Alerting {
         self.local(vantage_model::alert::reminder(due, calendar))
     }
 
-    fn local(&self, at: jiff::civil::DateTime) -> Timestamp {
+    pub(crate) fn local(&self, at: jiff::civil::DateTime) -> Timestamp {
         self.time_zone
             .to_ambiguous_timestamp(at)
             .compatible()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use vantage_alerts::{AlertError, Alerting, Notice, StepRequest};
+use vantage_alerts::{AlertError, Alerting, Notice, Outbound, Settings, StepRequest};
 use vantage_live::Analytics;
 use vantage_model::access::{Role, User};
 use vantage_model::agency::{Agency, AgencyKind};
@@ -126,9 +126,12 @@ struct Setup {
 
 async fn start(store: Arc<Store>) -> Setup {
     let analytics = Arc::new(Analytics::open(store.clone()).await.unwrap());
-    let alerting = Alerting::start(analytics.clone(), TimeZone::UTC, USUAL_DAYS_OFF.to_vec())
-        .await
-        .unwrap();
+    let settings = Settings {
+        time_zone: TimeZone::UTC,
+        days_off: USUAL_DAYS_OFF.to_vec(),
+        outbound: Outbound::default(),
+    };
+    let alerting = Alerting::start(analytics.clone(), settings).await.unwrap();
     Setup {
         notices: alerting.subscribe(),
         store,

@@ -97,8 +97,11 @@ pub async fn open_alerting(store: Store, settings: &Settings) -> anyhow::Result<
     );
     Alerting::open(
         Arc::new(analytics),
-        settings.time_zone.clone(),
-        settings.days_off.clone(),
+        vantage_alerts::Settings {
+            time_zone: settings.time_zone.clone(),
+            days_off: settings.days_off.clone(),
+            outbound: settings.outbound.clone(),
+        },
     )
     .await
     .context("cannot read the alert rules")

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
+use vantage_alerts::{Outbound, SmtpRelay};
 use vantage_model::calendar::{USUAL_DAYS_OFF, parse_weekday};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:./vantage-data/vantage.db";
@@ -26,6 +27,12 @@ pub struct FileSettings {
     pub basemap_style: Option<String>,
     /// The weekly days off that working-day deadlines skip, e.g. `["saturday", "sunday"]`.
     pub days_off: Option<Vec<String>>,
+    /// The SMTP relay e-mail notifications go through: `smtp://[user:password@]host[:port]`.
+    pub smtp_url: Option<String>,
+    /// The address notifications are sent from.
+    pub smtp_from: Option<String>,
+    /// The web app's address as people reach it, for links in notifications.
+    pub site_url: Option<String>,
 }
 
 impl FileSettings {
@@ -58,6 +65,8 @@ pub struct Settings {
     pub web_dir: Option<PathBuf>,
     pub basemap_style: Option<String>,
     pub days_off: Vec<jiff::civil::Weekday>,
+    /// The mail relay and the site's address for notifications.
+    pub outbound: Outbound,
 }
 
 impl Settings {
@@ -100,6 +109,14 @@ impl Settings {
         if days_off.len() >= 7 {
             bail!("days_off: at least one day of the week must be worked");
         }
+        let smtp = match (file.smtp_url, file.smtp_from) {
+            (None, _) => None,
+            (Some(url), from) => Some(
+                SmtpRelay::parse(&url, from.as_deref().unwrap_or("vantage@localhost"))
+                    // The URL may hold a password: only the reason is shown.
+                    .map_err(|reason| anyhow::anyhow!("smtp_url: {reason}"))?,
+            ),
+        };
         Ok(Settings {
             database_url,
             listen,
@@ -107,6 +124,10 @@ impl Settings {
             web_dir,
             basemap_style: file.basemap_style,
             days_off,
+            outbound: Outbound {
+                smtp,
+                site_url: file.site_url,
+            },
         })
     }
 
@@ -161,6 +182,35 @@ mod tests {
         };
         assert!(Settings::resolve(given, FileSettings::default()).is_err());
         assert!(toml::from_str::<FileSettings>("databse_url = 'x'").is_err());
+    }
+
+    #[test]
+    fn the_mail_relay_is_read_and_its_password_kept_out_of_errors() {
+        let relay = FileSettings {
+            smtp_url: Some("smtp://vantage:mật-khẩu@mail.lamdong.gov.vn:587".into()),
+            smtp_from: Some("ioc@lamdong.gov.vn".into()),
+            site_url: Some("https://ioc.lamdong.gov.vn".into()),
+            ..FileSettings::default()
+        };
+        let settings = Settings::resolve(Given::default(), relay).unwrap();
+        let smtp = settings.outbound.smtp.unwrap();
+        assert_eq!(smtp.address, "mail.lamdong.gov.vn:587");
+        assert_eq!(
+            smtp.credentials,
+            Some(("vantage".into(), "mật-khẩu".into()))
+        );
+        assert_eq!(smtp.from, "ioc@lamdong.gov.vn");
+        let wrong = FileSettings {
+            smtp_url: Some("mail://user:secret-word@host".into()),
+            ..FileSettings::default()
+        };
+        let error = Settings::resolve(Given::default(), wrong)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("smtp_url:") && !error.contains("secret-word"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod dashboards;
 mod dhis2;
 mod history;
 mod limits;
+mod notifications;
 mod problem;
 mod reviews;
 mod security;
@@ -156,7 +157,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tasks::routes())
         .merge(reviews::routes())
         .merge(uploads::routes())
-        .merge(alerts::routes());
+        .merge(alerts::routes())
+        .merge(notifications::routes());
     let (router, mut document) = OpenApiRouter::new()
         .nest("/api/v1", api)
         .merge(cap::routes())

@@ -207,8 +207,11 @@ async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>
     let time_zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(7));
     let alerting = vantage_alerts::Alerting::start(
         analytics.clone(),
-        time_zone.clone(),
-        vantage_model::calendar::USUAL_DAYS_OFF.to_vec(),
+        vantage_alerts::Settings {
+            time_zone: time_zone.clone(),
+            days_off: vantage_model::calendar::USUAL_DAYS_OFF.to_vec(),
+            outbound: vantage_alerts::Outbound::default(),
+        },
     )
     .await
     .unwrap();
@@ -2873,6 +2876,7 @@ async fn check_alerts(
     assert_eq!(accepted.body["items"][0]["id"], id);
 
     check_cap(server, analytics, admin, id).await;
+    check_notification_policies(server, viewer, admin).await;
     assert_eq!(
         request(server, "DELETE", path, Some(admin), None)
             .await
@@ -2964,6 +2968,100 @@ async fn check_cap(server: std::net::SocketAddr, analytics: &Analytics, admin: &
     valid_cap(&cancelled);
     let deleted = request(server, "DELETE", path, Some(admin), None).await;
     assert_eq!(deleted.status, 204);
+}
+
+/// Notification policies are for admins; webhook secrets never come back out.
+async fn check_notification_policies(server: std::net::SocketAddr, viewer: &str, admin: &str) {
+    let path = "/api/v1/notification-policies/so-tai-chinh";
+    let policy = json!({
+        "id": "so-tai-chinh",
+        "name": "Sở Tài chính",
+        "domains": ["BUD"],
+        "channel": {"kind": "webhook", "url": "http://127.0.0.1:9/hook", "secret": "một-bí-mật-đủ-dài-2026"},
+        "mute": [{"days": ["saturday", "sunday"], "from": "00:00", "to": "23:59"}],
+        "digest_minutes": 15
+    });
+    let put = |cookie: &str, body: &Value| {
+        let cookie = cookie.to_owned();
+        let body = body.clone();
+        async move { request(server, "PUT", path, Some(&cookie), Some(&body)).await }
+    };
+    assert_eq!(put(viewer, &policy).await.status, 403);
+    assert_eq!(put(admin, &policy).await.status, 204);
+    let listed = request(
+        server,
+        "GET",
+        "/api/v1/notification-policies",
+        Some(admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        listed.body[0]["policy"]["channel"]["secret"], "********",
+        "{}",
+        listed.body
+    );
+    assert_eq!(
+        listed.body[0]["policy"]["events"],
+        json!(["opened", "submit_explanation", "escalated"])
+    );
+    let mut hidden = policy.clone();
+    hidden["channel"]["secret"] = json!("********");
+    assert_eq!(put(admin, &hidden).await.status, 400);
+    let mut mail = policy.clone();
+    mail["channel"] = json!({"kind": "email", "to": ["không phải địa chỉ"]});
+    let refused = put(admin, &mail).await;
+    assert!(
+        refused.status == 400
+            && refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("channel.to"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        request(
+            server,
+            "GET",
+            "/api/v1/notification-policies",
+            Some(viewer),
+            None
+        )
+        .await
+        .status,
+        403
+    );
+    let pending = request(server, "GET", "/api/v1/notifications", Some(admin), None).await;
+    assert!(
+        pending.status == 200 && pending.body.is_array(),
+        "{}",
+        pending.body
+    );
+    assert_eq!(
+        request(
+            server,
+            "GET",
+            "/api/v1/notifications?status=lost",
+            Some(admin),
+            None
+        )
+        .await
+        .status,
+        400
+    );
+    assert_eq!(
+        request(server, "DELETE", path, Some(admin), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        request(server, "DELETE", path, Some(admin), None)
+            .await
+            .status,
+        404
+    );
 }
 
 /// Validates a CAP document against the OASIS CAP 1.2 schema with xmllint, when the schema is at hand.

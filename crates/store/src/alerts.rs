@@ -8,6 +8,7 @@ use sqlx::{AssertSqlSafe, Row};
 use vantage_model::alert::{Alert, AlertState, Assignee, Severity, TimelineEntry, TimelineEvent};
 use vantage_model::alert_rule::AlertRule;
 
+use crate::outbox::{Delivery, enqueue};
 use crate::{Store, StoreError};
 
 /// A rule as last saved.
@@ -151,14 +152,16 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Opens new alerts and changes others, each with its new timeline entries, in one transaction: the
-    /// opened alerts with their ids, or `None` when a changed alert is no longer at the version it was
-    /// read at (`version - 1`), in which case nothing is written. Opening is refused with
-    /// [`StoreError::AlreadyExists`] while the rule has an alert on the subject that is not closed.
+    /// Opens new alerts and changes others, each with its new timeline entries, and puts in the outbox
+    /// the notices `notify` asks for each entry, in one transaction: the opened alerts with their ids, or
+    /// `None` when a changed alert is no longer at the version it was read at (`version - 1`), in which
+    /// case nothing is written. Opening is refused with [`StoreError::AlreadyExists`] while the rule has
+    /// an alert on the subject that is not closed.
     pub async fn write_alerts(
         &self,
         opened: &[(Alert, Vec<TimelineEntry>)],
         changed: &[(Alert, Vec<TimelineEntry>)],
+        notify: &(dyn Fn(&Alert, &TimelineEntry) -> Vec<Delivery> + Sync),
     ) -> Result<Option<Vec<Alert>>, StoreError> {
         let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
@@ -166,10 +169,14 @@ impl Store {
         for (alert, entries) in opened {
             let id = insert_alert(&mut tx, alert).await?;
             append_entries(&mut tx, id, 0, entries).await?;
-            ids.push(Alert {
+            let alert = Alert {
                 id,
                 ..alert.clone()
-            });
+            };
+            for entry in entries {
+                enqueue(&mut tx, &alert, entry, &notify(&alert, entry)).await?;
+            }
+            ids.push(alert);
         }
         for (alert, entries) in changed {
             if !update_alert(&mut tx, alert).await? {
@@ -183,6 +190,9 @@ impl Store {
                         .await?
                         .try_get(0)?;
                 append_entries(&mut tx, alert.id, last.unwrap_or(0), entries).await?;
+            }
+            for entry in entries {
+                enqueue(&mut tx, alert, entry, &notify(alert, entry)).await?;
             }
         }
         tx.commit().await?;

@@ -5,6 +5,7 @@
 mod alerts;
 mod audit;
 mod convert;
+mod outbox;
 mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,6 +29,7 @@ use vantage_model::unit::{Lineage, Unit};
 pub use crate::alerts::{AlertFilter, StoredRule};
 pub use crate::audit::{AuditCheck, AuditEntry};
 use crate::convert::{Decode, Encode};
+pub use crate::outbox::{Delivery, OutboxItem, OutboxStatus, StoredPolicy};
 pub use crate::table::WriteCounts;
 use crate::table::{Cell, Table};
 

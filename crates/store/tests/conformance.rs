@@ -820,11 +820,11 @@ conformance!(
         };
         let open = |alert: &Alert, entries: Vec<TimelineEntry>| {
             let opened = [(alert.clone(), entries)];
-            async move { store.write_alerts(&opened, &[]).await }
+            async move { store.write_alerts(&opened, &[], &|_, _| Vec::new()).await }
         };
         let change = |alert: &Alert, entries: Vec<TimelineEntry>| {
             let changed = [(alert.clone(), entries)];
-            async move { store.write_alerts(&[], &changed).await }
+            async move { store.write_alerts(&[], &changed, &|_, _| Vec::new()).await }
         };
         let opened = open(
             &alert,

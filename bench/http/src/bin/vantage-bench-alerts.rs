@@ -1,6 +1,6 @@
 //! The alerts benchmark, against a running demo: saves `--rules` threshold rules (each on one commune and
 //! one commune-level monthly indicator, its threshold far above any demo figure), then writes `--rate`
-//! values a second for `--seconds` (batches of 100, posted by `--writers` connections at once), of which
+//! values a second for `--seconds` (batches of `--batch`, posted by `--writers` connections at once), of which
 //! `--probes` a second go beyond a rule's threshold (and the next batch brings the cell back). For each
 //! probe it measures the time from the acknowledgement of the write carrying it to its alert (`opened`)
 //! on the live stream, and, as the baseline measured in the same run, to the value's own `change` event.
@@ -16,7 +16,6 @@ use tokio::net::TcpStream;
 use tokio::sync::{Mutex, mpsc};
 use vantage_bench_http::{fail, percentile, request};
 
-const BATCH: usize = 100;
 /// Far above any demo figure: only probes reach it.
 const THRESHOLD: f64 = 1e12;
 const PERIOD: &str = "202611";
@@ -28,6 +27,7 @@ struct Options {
     seconds: u64,
     probes: usize,
     writers: usize,
+    batch: usize,
 }
 
 fn options() -> Options {
@@ -38,6 +38,7 @@ fn options() -> Options {
         seconds: 10,
         probes: 20,
         writers: 4,
+        batch: 500,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -61,6 +62,7 @@ fn options() -> Options {
             "--seconds" => options.seconds = number() as u64,
             "--probes" => options.probes = number(),
             "--writers" => options.writers = number().max(1),
+            "--batch" => options.batch = number().max(2),
             other => fail(&format!("unknown argument {other}")),
         }
     }
@@ -227,9 +229,10 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     // Batches go out on a fixed schedule to a pool of writers; each notes when its probes were acknowledged.
-    let batches_per_second = (options.rate / BATCH).max(1);
+    let batch_size = options.batch;
+    let batches_per_second = (options.rate / batch_size).max(1);
     let batches = batches_per_second * options.seconds as usize;
-    let probe_every = (batches_per_second * BATCH / options.probes.max(1)).max(1);
+    let probe_every = (batches_per_second * batch_size / options.probes.max(1)).max(1);
     let (send, receive) = mpsc::channel::<(Vec<Value>, Vec<Cell>)>(batches);
     let receive = Arc::new(Mutex::new(receive));
     let acknowledged: Arc<Mutex<HashMap<Cell, Instant>>> = Arc::default();
@@ -251,7 +254,7 @@ async fn main() {
                 if status != 200 {
                     fail(&format!("a batch was refused: {status} {answer}"));
                 }
-                *written.lock().await += BATCH;
+                *written.lock().await += batch_size;
                 let mut acknowledged = acknowledged.lock().await;
                 for cell in probes {
                     acknowledged.insert(cell, at);
@@ -266,14 +269,14 @@ async fn main() {
     let mut probes_sent = 0usize;
     for batch in 0..batches {
         ticker.tick().await;
-        let mut items = Vec::with_capacity(BATCH);
-        let mut cells: Vec<Cell> = Vec::with_capacity(BATCH);
+        let mut items = Vec::with_capacity(batch_size);
+        let mut cells: Vec<Cell> = Vec::with_capacity(batch_size);
         let mut probes = Vec::new();
         // The previous probe's cell comes back below the threshold: its alert clears and closes.
         if let Some(cell) = last_probe.take() {
             cells.push(cell);
         }
-        while cells.len() < BATCH {
+        while cells.len() < batch_size {
             sequence += 1;
             if sequence.is_multiple_of(probe_every) {
                 let cell = watched[probes_sent % watched.len()].clone();
