@@ -960,6 +960,15 @@ async function explanationChecks(browser) {
   check((await page.locator('[data-role=action-row]').count()) === 1, 'and removed')
   await page.fill('[data-role=action-text]', action)
   await page.fill('[data-role=action-due]', due)
+  // a report attached to the explanation, and a file of a kind that is refused
+  await page.setInputFiles('[data-role=attach]', { name: 'chay-toi.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00') })
+  const refusedFile = await page
+    .waitForFunction(() => document.querySelector('[data-role=step-message]')?.textContent?.includes('PDF'), null, { timeout: 10000 })
+    .then(() => page.locator('[data-role=step-message]').innerText(), () => '')
+  check(refusedFile.includes('PDF') && (await page.locator('[data-role=attachment]').count()) === 0, `a program is refused as an attachment ("${refusedFile.slice(0, 80)}")`)
+  await page.setInputFiles('[data-role=attach]', { name: 'bao-cao-giai-trinh.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 bao cao') })
+  const attached = await page.waitForSelector('[data-role=attachment]', { timeout: 10000 }).then((a) => a.innerText(), () => '')
+  check(attached.includes('bao-cao-giai-trinh.pdf'), `a PDF report is attached and listed ("${attached.trim().slice(0, 80)}")`)
   await page.click('[data-action=submit_explanation]')
   const submitted = await page.waitForSelector('.alert[data-state=explanation_submitted]', { timeout: 10000 }).then(() => true, () => false)
   const shown = await page.locator('[data-role=corrective-action]').last().innerText().catch(() => '')

@@ -3,7 +3,7 @@
  * explanation of its figure, what awaits the signed-in user, which alert takes over the wall, and the
  * alerts page's filters as the address states them.
  */
-import type { Alert, AlertExplanation, AlertFilters, AlertFinding, AlertState, Role, RuleCondition, Severity, TargetBound } from './api'
+import type { Alert, AlertExplanation, AlertFilters, AlertFinding, AlertState, Role, Severity, TargetBound } from './api'
 import { targetText } from './explain'
 import { formatMeasured, formatNumber, formatPercent } from './format'
 import { localName, type Lang, type MessageKey } from './i18n'
@@ -34,11 +34,8 @@ function run(values: readonly number[], measure: string, l: Lang): string {
   return values.map((value, i) => (i === values.length - 1 ? formatMeasured(value, measure, l) : formatNumber(value, l))).join(' → ')
 }
 
-/**
- * One sentence saying what was found, in the figures of the finding. A threshold finding keeps only
- * the values: the rule's `condition` (known to the operations centre) names the threshold.
- */
-export function findingSentence(finding: AlertFinding, measure: string, l: Lang, condition?: RuleCondition | null): string {
+/** One sentence saying what was found, in the figures of the finding. */
+export function findingSentence(finding: AlertFinding, measure: string, l: Lang): string {
   const vi = l === 'vi'
   const m = (value: number) => formatMeasured(value, measure, l)
   switch (finding.kind) {
@@ -57,14 +54,10 @@ export function findingSentence(finding: AlertFinding, measure: string, l: Lang,
     case 'threshold': {
       const values = run(finding.values, measure, l)
       const n = finding.values.length
-      if (condition?.kind === 'threshold') {
-        const side = vi ? (condition.comparison === 'above' ? 'trên' : 'dưới') : condition.comparison
-        const limit = m(condition.value)
-        if (n === 1) return vi ? `Giá trị ${values}, ${side} ngưỡng ${limit}.` : `The value ${values} is ${side} the threshold of ${limit}.`
-        return vi ? `${n} kỳ liền ${side} ngưỡng ${limit}: ${values}.` : `${n} periods in a row ${side} the threshold of ${limit}: ${values}.`
-      }
-      if (n === 1) return vi ? `Giá trị ${values} vượt ngưỡng của quy tắc.` : `The value ${values} is beyond the rule’s threshold.`
-      return vi ? `${n} kỳ liền vượt ngưỡng của quy tắc: ${values}.` : `${n} periods in a row beyond the rule’s threshold: ${values}.`
+      const side = vi ? (finding.comparison === 'above' ? 'trên' : 'dưới') : finding.comparison
+      const limit = m(finding.threshold)
+      if (n === 1) return vi ? `Giá trị ${values}, ${side} ngưỡng ${limit}.` : `The value ${values} is ${side} the threshold of ${limit}.`
+      return vi ? `${n} kỳ liền ${side} ngưỡng ${limit}: ${values}.` : `${n} periods in a row ${side} the threshold of ${limit}: ${values}.`
     }
     case 'year_on_year': {
       const change = formatPercent(Math.abs(finding.percent), l)
@@ -244,4 +237,9 @@ export function readExplanation(cause: string, actions: readonly ActionDraft[]):
   const filled = actions.map((a) => ({ action: a.action.trim(), due: a.due })).filter((a) => a.action || a.due)
   if (filled.some((a) => !a.action || !/^\d{4}-\d{2}-\d{2}$/.test(a.due))) return { missing: 'actionIncomplete' }
   return { explanation: { cause: cause.trim(), actions: filled } }
+}
+
+/** The rule's name in the interface's language (its Vietnamese name when it has no English one). */
+export function ruleName(alert: Pick<Alert, 'rule_name' | 'rule_name_en'>, l: Lang): string {
+  return l === 'en' && alert.rule_name_en ? alert.rule_name_en : alert.rule_name
 }

@@ -279,8 +279,8 @@ export type TargetBound = { kind: 'at_least' | 'at_most'; value: number } | { ki
 /** The figures that made a rule's condition hold. */
 export type AlertFinding =
   | { kind: 'target'; missed: boolean; compared: number; target: TargetBound; forecast?: number }
-  /** The run of values beyond the threshold, oldest first. */
-  | { kind: 'threshold'; values: number[] }
+  /** The run of values beyond the rule's threshold, oldest first. */
+  | { kind: 'threshold'; comparison: 'above' | 'below'; threshold: number; values: number[] }
   /** `percent` is negative for a drop. */
   | { kind: 'year_on_year'; value: number; last_year: number; percent: number }
   | { kind: 'outlier'; value: number; median: number; low: number; high: number }
@@ -295,6 +295,8 @@ export interface Alert {
   id: number
   rule: string
   rule_name: string
+  /** The rule's English name, when it has one. */
+  rule_name_en?: string | null
   severity: Severity
   indicator: string
   indicator_name_vi: string
@@ -343,9 +345,21 @@ export interface AlertTimelineEntry {
   explanation: AlertExplanation | null
 }
 
+/** A file the assigned unit attached to its explanation. */
+export interface AlertAttachment {
+  id: number
+  name: string
+  media_type: string
+  size: number
+  sha256: string
+  uploaded_by: string
+  uploaded_at: string
+}
+
 export interface AlertDetail {
   alert: Alert
   timeline: AlertTimelineEntry[]
+  attachments: AlertAttachment[]
   /** The steps the caller may take now. */
   allowed: AlertAction[]
 }
@@ -367,19 +381,6 @@ export interface AlertStep {
   /** For `assign`; the indicator's owner agency (province) or the unit itself when absent. */
   assignee?: { kind: Assignee['kind']; code: string }
   explanation?: AlertExplanation
-}
-
-export type RuleCondition =
-  | { kind: 'target'; at_risk?: boolean }
-  | { kind: 'threshold'; comparison: 'above' | 'below'; value: number; periods?: number }
-  | { kind: 'year_on_year'; direction: 'drop' | 'rise' | 'either'; percent: number }
-  | { kind: 'outlier' }
-
-export interface AlertRule {
-  id: string
-  name: string
-  severity: Severity
-  condition: RuleCondition
 }
 
 /** An RFC 9457 problem document, or a network failure (status 0). */
@@ -530,8 +531,10 @@ export const api = {
   alert: (id: number | string) => get<AlertDetail>(`/alerts/${encodeURIComponent(id)}`),
   /** Takes a step; answers the alert as it is afterwards, with the steps the caller may take next. */
   alertStep: (id: number | string, step: AlertStep) => request<AlertDetail>('POST', `/alerts/${encodeURIComponent(id)}/steps`, step),
-  /** The rules (the operations centre only). */
-  alertRules: () => get<{ rule: AlertRule }[]>('/alert-rules'),
+  /** Attaches a file to the explanation (the assigned unit, before it submits). */
+  attachToAlert: (id: number | string, file: File) =>
+    request<AlertAttachment>('POST', `/alerts/${encodeURIComponent(id)}/attachments${query({ name: file.name })}`, file),
+  attachmentUrl: (id: number | string, attachment: number) => `/api/v1/alerts/${encodeURIComponent(id)}/attachments/${attachment}`,
 }
 
 /** A fresh key for one save (Idempotency-Key). */

@@ -1,11 +1,9 @@
 /**
  * What the caller may see, fetched once per session and shared: the indicator catalogue, the
- * unit list, the dashboards (the overview and the fields, with their names, in the server's order)
- * and, for the operations centre, the alert rules' conditions.
+ * unit list, and the dashboards (the overview and the fields, with their names, in the server's order).
  */
 import { computed, shallowRef } from 'vue'
-import { api, type DashboardEntry, type Indicator, type Role, type RuleCondition, type Unit } from './api'
-import { isCentre } from './alerts'
+import { api, type DashboardEntry, type Indicator, type Unit } from './api'
 import { lang, type Lang } from './i18n'
 
 export const OVERVIEW = 'overview'
@@ -53,22 +51,6 @@ export function loadDashboards(): Promise<DashboardEntry[]> {
   return dashboardsLoad
 }
 
-let rulesLoad: Promise<Map<string, RuleCondition>> | null = null
-
-/**
- * The alert rules' conditions by rule id, which name the thresholds that findings leave out. Only
- * the centre may read the rules: for others, none (a finding then speaks of "the rule's threshold").
- */
-export function loadRuleConditions(role: Role | undefined): Promise<Map<string, RuleCondition>> {
-  if (!isCentre(role)) return Promise.resolve(new Map())
-  rulesLoad ??= once(
-    () => api.alertRules().then((rules) => new Map(rules.map(({ rule }) => [rule.id, rule.condition]))),
-    () => {},
-    () => (rulesLoad = null),
-  )
-  return rulesLoad
-}
-
 /** The catalogue and the field list together, as most pages need both. */
 export function loadCatalogue(): Promise<[Indicator[], DashboardEntry[]]> {
   return Promise.all([loadIndicators(), loadDashboards()])
@@ -78,7 +60,6 @@ export function resetCatalogue(): void {
   indicatorsLoad = null
   unitsLoad = null
   dashboardsLoad = null
-  rulesLoad = null
   indicators.value = []
   dashboards.value = []
 }

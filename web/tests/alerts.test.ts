@@ -9,6 +9,7 @@ import {
   listRequest,
   queryFromFilters,
   readExplanation,
+  ruleName,
   tileBadges,
   wallTakeover,
 } from '../src/alerts'
@@ -17,9 +18,9 @@ describe('findings in one sentence', () => {
   const missed: AlertFinding = { kind: 'target', missed: true, compared: 1118, target: { kind: 'at_most', value: 1091 } }
   const atRisk: AlertFinding = { kind: 'target', missed: false, compared: 7250, target: { kind: 'at_least', value: 10000 }, forecast: 9600 }
 
-  function check(finding: AlertFinding, measure: string, vi: string, en: string, condition?: Parameters<typeof findingSentence>[3]): void {
-    expect(findingSentence(finding, measure, 'vi', condition)).toBe(vi)
-    expect(findingSentence(finding, measure, 'en', condition)).toBe(en)
+  function check(finding: AlertFinding, measure: string, vi: string, en: string): void {
+    expect(findingSentence(finding, measure, 'vi')).toBe(vi)
+    expect(findingSentence(finding, measure, 'en')).toBe(en)
   }
 
   it('says a target was missed, with the figure compared and the target', () => {
@@ -39,20 +40,19 @@ describe('findings in one sentence', () => {
       'At risk of missing the target: 2.56% against a target of between 0.2% and 0.38%.',
     )
   })
-  it('names the threshold of the rule when it is known', () => {
-    const rule = { kind: 'threshold', comparison: 'above', value: 2, periods: 1 } as const
-    check({ kind: 'threshold', values: [3] }, 'cấp', 'Giá trị 3 cấp, trên ngưỡng 2 cấp.', 'The value 3 cấp is above the threshold of 2 cấp.', rule)
+  it('names the rule’s threshold and side', () => {
+    check({ kind: 'threshold', comparison: 'above', threshold: 2, values: [3] }, 'cấp', 'Giá trị 3 cấp, trên ngưỡng 2 cấp.', 'The value 3 cấp is above the threshold of 2 cấp.')
     check(
-      { kind: 'threshold', values: [52.73, 56.44] },
+      { kind: 'threshold', comparison: 'below', threshold: 60, values: [52.73, 56.44] },
       'điểm',
       '2 kỳ liền dưới ngưỡng 60 điểm: 52,7 → 56,4 điểm.',
       '2 periods in a row below the threshold of 60 điểm: 52.7 → 56.4 điểm.',
-      { kind: 'threshold', comparison: 'below', value: 60, periods: 2 },
     )
   })
-  it('speaks of the rule’s threshold when the rule is not known', () => {
-    check({ kind: 'threshold', values: [3] }, 'cấp', 'Giá trị 3 cấp vượt ngưỡng của quy tắc.', 'The value 3 cấp is beyond the rule’s threshold.')
-    check({ kind: 'threshold', values: [52.73, 56.44] }, 'điểm', '2 kỳ liền vượt ngưỡng của quy tắc: 52,7 → 56,4 điểm.', '2 periods in a row beyond the rule’s threshold: 52.7 → 56.4 điểm.', { kind: 'outlier' })
+  it('names the rule in the interface’s language', () => {
+    expect(ruleName({ rule_name: 'Lũ cấp 3', rule_name_en: 'Flood level 3' }, 'en')).toBe('Flood level 3')
+    expect(ruleName({ rule_name: 'Lũ cấp 3', rule_name_en: 'Flood level 3' }, 'vi')).toBe('Lũ cấp 3')
+    expect(ruleName({ rule_name: 'Lũ cấp 3', rule_name_en: null }, 'en')).toBe('Lũ cấp 3')
   })
   it('gives the change against last year, down or up', () => {
     check(

@@ -186,7 +186,6 @@ impl Alerting {
                         .map_or_else(|| alert.unit.clone(), |unit| unit.name.clone()),
                     finding: describe_finding(
                         &alert.finding,
-                        rule.map(|rule| &rule.condition),
                         indicator.map_or("", |i| i.measure.as_str()),
                     ),
                     alert: alert.clone(),

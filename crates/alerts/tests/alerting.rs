@@ -104,6 +104,7 @@ fn rule(id: &str, severity: Severity, indicator: &str, condition: Condition) -> 
     AlertRule {
         id: id.into(),
         name: id.into(),
+        name_en: None,
         severity,
         indicator: Some(indicator.into()),
         domain: None,
@@ -209,6 +210,8 @@ async fn an_alert_follows_its_subject_and_closes_when_it_clears_unasked() {
         assert_eq!(
             alert.finding,
             Finding::Threshold {
+                comparison: Comparison::Below,
+                threshold: 90.0,
                 values: vec![85.0, 80.0]
             }
         );

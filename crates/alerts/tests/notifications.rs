@@ -255,6 +255,7 @@ async fn notices_go_out_by_mail_and_by_signed_webhook_with_retries_and_digests()
         let rule = AlertRule {
             id: "nuoc-sach-thap".into(),
             name: "Nước sạch dưới 50%".into(),
+            name_en: None,
             severity: Severity::Major,
             indicator: Some("WATER".into()),
             domain: None,

@@ -45,7 +45,11 @@ impl Engine {
                     .map(|offset| self.value(indicator, unit, period.offset(offset)))
                     .collect::<Option<Vec<f64>>>()?;
                 (!values.is_empty() && values.iter().all(|v| comparison.beyond(*v, threshold)))
-                    .then_some(Finding::Threshold { values })
+                    .then_some(Finding::Threshold {
+                        comparison,
+                        threshold,
+                        values,
+                    })
             }
             Condition::YearOnYear {
                 direction,

@@ -129,6 +129,8 @@ fn thresholds_need_the_whole_run_of_periods() {
     assert_eq!(
         w.judge(&below(3), w.commune, month(2025, 5)),
         Some(Finding::Threshold {
+            comparison: Comparison::Below,
+            threshold: 90.0,
             values: vec![85.0, 80.0, 88.0]
         })
     );
@@ -154,6 +156,8 @@ fn thresholds_need_the_whole_run_of_periods() {
     assert_eq!(
         w.judge(&above, w.province, month(2025, 3)),
         Some(Finding::Threshold {
+            comparison: Comparison::Above,
+            threshold: 90.0,
             values: vec![105.0, 95.0]
         })
     );

@@ -187,6 +187,46 @@ impl Explanation {
     }
 }
 
+/// The largest file an explanation may carry.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The media type of a file attached to an explanation, told by its first bytes (and, for Office files,
+/// which are zip archives, by its name), or why it is refused: only PDF, PNG, JPEG, DOCX and XLSX files,
+/// named without folders, up to [`MAX_ATTACHMENT_BYTES`].
+pub fn attachment_type(name: &str, content: &[u8]) -> Result<&'static str, String> {
+    if name.trim().is_empty()
+        || name.chars().count() > 200
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control)
+    {
+        return Err("a file name of 1 to 200 characters, without folders".to_owned());
+    }
+    if content.is_empty() {
+        return Err("the file is empty".to_owned());
+    }
+    if content.len() > MAX_ATTACHMENT_BYTES {
+        return Err(format!(
+            "the file is larger than {} MiB",
+            MAX_ATTACHMENT_BYTES / 1024 / 1024
+        ));
+    }
+    let lower = name.to_lowercase();
+    let media_type = if content.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else if content.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if content.starts_with(b"PK\x03\x04") && lower.ends_with(".docx") {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    } else if content.starts_with(b"PK\x03\x04") && lower.ends_with(".xlsx") {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        return Err("only PDF, PNG, JPEG, DOCX and XLSX files are taken".to_owned());
+    };
+    Ok(media_type)
+}
+
 /// One line of an alert's timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
@@ -370,6 +410,39 @@ mod tests {
             explanation_due(date(2026, 3, 7), 1, &calendar).date(),
             date(2026, 3, 10)
         );
+    }
+
+    #[test]
+    fn attachments_are_told_by_their_content() {
+        assert_eq!(
+            attachment_type("bao-cao.pdf", b"%PDF-1.7 ..."),
+            Ok("application/pdf")
+        );
+        assert_eq!(
+            attachment_type("anh.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]),
+            Ok("image/jpeg")
+        );
+        assert!(
+            attachment_type("so-lieu.xlsx", b"PK\x03\x04rest")
+                .unwrap()
+                .contains("spreadsheet")
+        );
+        assert!(
+            attachment_type("bao-cao.docx", b"PK\x03\x04rest")
+                .unwrap()
+                .contains("word")
+        );
+        // A zip that is not an Office file, a script named as a PDF, an empty or a huge file.
+        assert!(attachment_type("tep.zip", b"PK\x03\x04rest").is_err());
+        assert!(attachment_type("bao-cao.pdf", b"#!/bin/sh").is_err());
+        assert!(attachment_type("rong.pdf", b"").is_err());
+        let huge = vec![b'%'; MAX_ATTACHMENT_BYTES + 1];
+        assert!(
+            attachment_type("lon.pdf", &huge)
+                .unwrap_err()
+                .contains("MiB")
+        );
+        assert!(attachment_type("../etc/passwd.pdf", b"%PDF-").is_err());
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct AlertRule {
     /// Lowercase letters, digits and dashes, e.g. `chi-tieu-truot`.
     pub id: String,
     pub name: String,
+    /// The name in English, for the English interface; the Vietnamese one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub severity: Severity,
     /// The one indicator watched; with `domain`, the domain's indicators; with neither, all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,8 +92,12 @@ pub enum Finding {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         forecast: Option<f64>,
     },
-    /// The run of values beyond the threshold, oldest first.
-    Threshold { values: Vec<f64> },
+    /// The run of values beyond the threshold, oldest first, with the rule's comparison and threshold.
+    Threshold {
+        comparison: Comparison,
+        threshold: f64,
+        values: Vec<f64>,
+    },
     YearOnYear {
         value: f64,
         last_year: f64,
@@ -207,6 +214,7 @@ mod tests {
         AlertRule {
             id: "nuoc-sach".to_owned(),
             name: "Nước sạch dưới ngưỡng".to_owned(),
+            name_en: None,
             severity: Severity::Major,
             indicator: Some("ENV.WATER".to_owned()),
             domain: None,

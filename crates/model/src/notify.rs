@@ -245,7 +245,11 @@ mod tests {
             domain: domain.into(),
             unit: "22918".into(),
             period: "202611".parse().unwrap(),
-            finding: Finding::Threshold { values: vec![1.0] },
+            finding: Finding::Threshold {
+                comparison: crate::alert_rule::Comparison::Below,
+                threshold: 2.0,
+                values: vec![1.0],
+            },
             state: AlertState::Open,
             holds: true,
             public: false,

@@ -1,11 +1,11 @@
 //! Alerts' findings in words, and numbers as Vietnamese readers write them (public warnings and
 //! notifications are in Vietnamese).
 
-use crate::alert_rule::{Comparison, Condition, Finding};
+use crate::alert_rule::{Comparison, Finding};
 use crate::record::TargetBound;
 
 /// The finding in one Vietnamese sentence.
-pub fn describe_finding(finding: &Finding, condition: Option<&Condition>, measure: &str) -> String {
+pub fn describe_finding(finding: &Finding, measure: &str) -> String {
     let amount = |value: f64| {
         if measure.is_empty() {
             vietnamese_number(value)
@@ -40,28 +40,25 @@ pub fn describe_finding(finding: &Finding, condition: Option<&Condition>, measur
                 ),
             }
         }
-        Finding::Threshold { values } => {
+        Finding::Threshold {
+            comparison,
+            threshold,
+            values,
+        } => {
             let run = values
                 .iter()
                 .map(|value| amount(*value))
                 .collect::<Vec<_>>()
                 .join("; ");
-            match condition {
-                Some(Condition::Threshold {
-                    comparison, value, ..
-                }) => {
-                    let side = match comparison {
-                        Comparison::Above => "trên",
-                        Comparison::Below => "dưới",
-                    };
-                    format!(
-                        "{} kỳ liên tiếp {side} ngưỡng {}: {run}.",
-                        values.len(),
-                        amount(*value)
-                    )
-                }
-                _ => format!("{} kỳ liên tiếp vượt ngưỡng: {run}.", values.len()),
-            }
+            let side = match comparison {
+                Comparison::Above => "trên",
+                Comparison::Below => "dưới",
+            };
+            format!(
+                "{} kỳ liên tiếp {side} ngưỡng {}: {run}.",
+                values.len(),
+                amount(*threshold)
+            )
         }
         Finding::YearOnYear {
             value,
@@ -119,17 +116,13 @@ mod tests {
 
     #[test]
     fn findings_in_one_vietnamese_sentence() {
-        let below = Condition::Threshold {
-            comparison: Comparison::Below,
-            value: 90.0,
-            periods: 2,
-        };
         assert_eq!(
             describe_finding(
                 &Finding::Threshold {
+                    comparison: Comparison::Below,
+                    threshold: 90.0,
                     values: vec![85.0, 80.5]
                 },
-                Some(&below),
                 "%"
             ),
             "2 kỳ liên tiếp dưới ngưỡng 90 %: 85 %; 80,5 %."
@@ -141,7 +134,6 @@ mod tests {
                     last_year: 100.0,
                     percent: -20.0
                 },
-                None,
                 "tỷ đồng"
             ),
             "giảm 20% so với cùng kỳ năm trước: 80 tỷ đồng so với 100 tỷ đồng."
@@ -154,7 +146,6 @@ mod tests {
                     target: TargetBound::AtLeast { value: 400.0 },
                     forecast: Some(180.0)
                 },
-                None,
                 ""
             ),
             "có nguy cơ không đạt chỉ tiêu (tối thiểu 400): đạt 45, dự báo cả kỳ 180."

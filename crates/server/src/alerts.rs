@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -14,11 +14,11 @@ use utoipa_axum::routes;
 use vantage_alerts::{AlertError, StepRequest};
 use vantage_engine::Engine;
 use vantage_model::alert::{
-    Actor, Alert, AlertAction, AlertState, Assignee, Explanation, Severity, StepError,
-    TimelineEntry, actor_for, step,
+    Actor, Alert, AlertAction, AlertState, Assignee, Explanation, MAX_ATTACHMENT_BYTES, Severity,
+    StepError, TimelineEntry, actor_for, attachment_type, step,
 };
 use vantage_model::alert_rule::AlertRule;
-use vantage_store::AlertFilter;
+use vantage_store::{AlertFilter, Attachment};
 
 use crate::access::Caller;
 use crate::{AppState, Problem, ProblemKind, audit};
@@ -30,7 +30,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(take_step))
         .routes(routes!(list_rules))
         .routes(routes!(save_rule, delete_rule))
+        .routes(routes!(attached_file))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(attach_file))
+                .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1)),
+        )
 }
+
+/// The most files one explanation may carry.
+const MAX_ATTACHMENTS: usize = 20;
 
 /// The most alerts one answer lists.
 const MAX_ALERTS: usize = 500;
@@ -47,7 +56,8 @@ pub(crate) struct AlertQuery {
     assignee: Option<String>,
     /// Only alerts the caller is to explain (`true`).
     mine: Option<bool>,
-    /// Only alerts whose explanation is overdue and went up (`true`) or not (`false`).
+    /// Only alerts whose explanation is overdue, still awaited and gone up to the next level (`true`), or
+    /// the others (`false`).
     escalated: Option<bool>,
     /// Only alerts published as public warnings (`true`) or not (`false`).
     public: Option<bool>,
@@ -66,6 +76,8 @@ pub(crate) struct AlertView {
     id: i64,
     rule: String,
     rule_name: String,
+    /// The rule's English name, when it has one.
+    rule_name_en: Option<String>,
     #[schema(value_type = String, example = "critical")]
     severity: Severity,
     indicator: String,
@@ -122,9 +134,37 @@ pub(crate) struct TimelineView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub(crate) struct AttachmentView {
+    id: i64,
+    name: String,
+    media_type: String,
+    size: u64,
+    /// SHA-256 of the content, in hex.
+    sha256: String,
+    uploaded_by: String,
+    uploaded_at: String,
+}
+
+impl From<Attachment> for AttachmentView {
+    fn from(attachment: Attachment) -> AttachmentView {
+        AttachmentView {
+            id: attachment.id,
+            name: attachment.name,
+            media_type: attachment.media_type,
+            size: attachment.size,
+            sha256: attachment.sha256,
+            uploaded_by: attachment.uploaded_by,
+            uploaded_at: instant(attachment.uploaded_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AlertDetail {
     alert: AlertView,
     timeline: Vec<TimelineView>,
+    /// Files the assigned unit attached to its explanation, oldest first.
+    attachments: Vec<AttachmentView>,
     /// The steps the caller may take now.
     allowed: Vec<&'static str>,
 }
@@ -159,7 +199,8 @@ fn instant(at: jiff::Timestamp) -> String {
 
 /// The names alerts are shown with besides the engine's: rules' and agencies'.
 struct Labels {
-    rules: HashMap<String, String>,
+    /// Each rule's name in Vietnamese and in English.
+    rules: HashMap<String, (String, Option<String>)>,
     agencies: HashMap<String, String>,
 }
 
@@ -171,7 +212,7 @@ async fn labels(state: &AppState) -> Result<Labels, Problem> {
             .await
             .map_err(alert_problem)?
             .into_iter()
-            .map(|stored| (stored.rule.id, stored.rule.name))
+            .map(|stored| (stored.rule.id, (stored.rule.name, stored.rule.name_en)))
             .collect(),
         agencies: state
             .store()
@@ -209,8 +250,11 @@ fn view(alert: &Alert, labels: &Labels, engine: &Engine, now: jiff::Timestamp) -
         rule_name: labels
             .rules
             .get(&alert.rule)
-            .cloned()
-            .unwrap_or_else(|| alert.rule.clone()),
+            .map_or_else(|| alert.rule.clone(), |(name, _)| name.clone()),
+        rule_name_en: labels
+            .rules
+            .get(&alert.rule)
+            .and_then(|(_, name_en)| name_en.clone()),
         severity: alert.severity,
         indicator: alert.indicator.clone(),
         indicator_name_vi: indicator.map_or_else(|| alert.indicator.clone(), |i| i.name_vi.clone()),
@@ -242,8 +286,12 @@ fn view(alert: &Alert, labels: &Labels, engine: &Engine, now: jiff::Timestamp) -
     }
 }
 
-/// Whether the caller may see the alert: it may read the indicator on the unit.
+/// Whether the caller may see the alert: a public warning, or, signed in, an alert whose indicator it may
+/// read on the unit.
 fn visible(caller: &Caller, alert: &Alert, engine: &Engine) -> bool {
+    if caller.user().is_none() {
+        return alert.public;
+    }
     let Some(id) = engine.catalog().id(&alert.indicator) else {
         return false;
     };
@@ -268,7 +316,8 @@ fn parse_list<T>(
         .collect()
 }
 
-/// Alerts the caller may see (it may read their indicator on their unit), filtered.
+/// Alerts the caller may see (anonymous callers: public warnings; others: alerts whose indicator they may
+/// read on the unit), filtered.
 #[utoipa::path(
     get,
     path = "/alerts",
@@ -318,7 +367,7 @@ async fn list_alerts(
         .filter(|alert| {
             query
                 .escalated
-                .is_none_or(|escalated| alert.escalated_at.is_some() == escalated)
+                .is_none_or(|escalated| escalated_and_awaited(alert) == escalated)
         })
         .filter(|alert| {
             !mine
@@ -333,6 +382,11 @@ async fn list_alerts(
     Ok(Json(AlertList { items, truncated }))
 }
 
+/// Escalated for a missed deadline and still waiting for the explanation.
+fn escalated_and_awaited(alert: &Alert) -> bool {
+    alert.escalated_at.is_some() && alert.state == AlertState::Assigned
+}
+
 async fn detail(state: &AppState, caller: &Caller, id: i64) -> Result<AlertDetail, Problem> {
     let alert = state
         .store()
@@ -340,6 +394,7 @@ async fn detail(state: &AppState, caller: &Caller, id: i64) -> Result<AlertDetai
         .await?
         .ok_or_else(|| Problem::not_found(format!("no alert {id}")))?;
     let timeline = state.store().alert_timeline(id).await?;
+    let attachments = state.store().attachments(id).await?;
     let labels = labels(state).await?;
     let engine = state.analytics.engine();
     if !visible(caller, &alert, &engine) {
@@ -376,8 +431,147 @@ async fn detail(state: &AppState, caller: &Caller, id: i64) -> Result<AlertDetai
     Ok(AlertDetail {
         alert: view(&alert, &labels, &engine, jiff::Timestamp::now()),
         timeline,
+        attachments: attachments.into_iter().map(AttachmentView::from).collect(),
         allowed,
     })
+}
+
+/// The alert, if the caller may see it.
+async fn visible_alert(state: &AppState, caller: &Caller, id: i64) -> Result<Alert, Problem> {
+    let missing = || Problem::not_found(format!("no alert {id}"));
+    let alert = state.store().alert(id).await?.ok_or_else(missing)?;
+    if !visible(caller, &alert, &state.analytics.engine()) {
+        return Err(missing());
+    }
+    Ok(alert)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AttachQuery {
+    /// The file's name, e.g. `bao-cao.pdf`.
+    name: String,
+}
+
+/// Attaches a file to the explanation (the assigned unit, before it submits): the body is the file, up
+/// to 10 MiB, PDF, PNG, JPEG, DOCX or XLSX (told by its content), at most 20 per alert. Kept in the
+/// database, durable before the answer.
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/attachments",
+    tag = "alerts",
+    params(("id" = i64, Path), AttachQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = AttachmentView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn attach_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<AttachQuery>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<AttachmentView>), Problem> {
+    let user = caller.responder()?.clone();
+    let alert = visible_alert(&state, &caller, id).await?;
+    if actor_for(&user, alert.assignee.as_ref(), &alert.domain) != Actor::Assignee
+        || alert.state != AlertState::Assigned
+    {
+        return Err(Problem::new(
+            ProblemKind::Forbidden,
+            "only the assigned unit attaches files, to an explanation it has not submitted yet",
+        ));
+    }
+    if state.store().attachments(id).await?.len() >= MAX_ATTACHMENTS {
+        return Err(Problem::new(
+            ProblemKind::Conflict,
+            format!("an explanation carries at most {MAX_ATTACHMENTS} files"),
+        ));
+    }
+    let media_type = attachment_type(&query.name, &body).map_err(|reason| {
+        if body.len() > MAX_ATTACHMENT_BYTES {
+            Problem::new(ProblemKind::TooLarge, reason)
+        } else {
+            Problem::invalid("file", reason)
+        }
+    })?;
+    let attachment = state
+        .store()
+        .add_attachment(
+            id,
+            query.name.trim(),
+            media_type,
+            &body,
+            &user.username,
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    let entry =
+        json!({ "name": attachment.name, "size": attachment.size, "sha256": attachment.sha256 });
+    audit::record(
+        &state,
+        &user.username,
+        "alert.attach",
+        &format!("alert:{id}"),
+        entry,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(attachment.into())))
+}
+
+/// One attached file, as it was uploaded (whoever may see the alert).
+#[utoipa::path(
+    get,
+    path = "/alerts/{id}/attachments/{attachment}",
+    tag = "alerts",
+    params(("id" = i64, Path), ("attachment" = i64, Path)),
+    responses(
+        (status = 200, content_type = "application/octet-stream", description = "The file"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn attached_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> Result<impl axum::response::IntoResponse, Problem> {
+    visible_alert(&state, &caller, id).await?;
+    let (attachment, content) = state
+        .store()
+        .attachment(id, attachment)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no such file on alert {id}")))?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent_encode(&attachment.name)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, attachment.media_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        content,
+    ))
+}
+
+/// A file name as RFC 5987 writes it in a header: unreserved characters as they are, others as `%XX`
+/// bytes of UTF-8.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }
 
 /// One alert with its timeline and the steps the caller may take.

@@ -207,7 +207,7 @@ impl Words {
             description: format!(
                 "{name}, kỳ {}: {}",
                 alert.period,
-                describe_finding(&alert.finding, rule.map(|rule| &rule.condition), measure)
+                describe_finding(&alert.finding, measure)
             ),
             event,
             area,

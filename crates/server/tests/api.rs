@@ -2729,7 +2729,7 @@ async fn check_alerts(
     );
     assert_eq!(
         alert["finding"],
-        json!({"kind": "threshold", "values": [2.0]})
+        json!({"kind": "threshold", "comparison": "below", "threshold": 5.0, "values": [2.0]})
     );
     assert_eq!(
         (alert["period"].clone(), alert["overdue"].clone()),
@@ -2807,9 +2807,44 @@ async fn check_alerts(
     let empty = json!({"action": "submit_explanation", "explanation": {"cause": ""}});
     let refused = step(Some(commune.clone()), empty).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
+    // The commune attaches its report before explaining; others may not, and not any kind of file.
+    let attach = |cookie: &str, name: &str, content: &'static [u8]| {
+        let path = format!("/api/v1/alerts/{id}/attachments?name={name}");
+        let cookie = cookie.to_owned();
+        async move {
+            request_bytes(
+                server,
+                "POST",
+                &path,
+                &cookie,
+                "application/octet-stream",
+                content,
+            )
+            .await
+        }
+    };
+    let report: &[u8] = b"%PDF-1.4 bao cao nguyen nhan";
+    let (status, body) = attach(&commune, "bao-cao.pdf", report).await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let attached: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (attached["media_type"].clone(), attached["size"].clone()),
+        (json!("application/pdf"), json!(report.len()))
+    );
+    assert_eq!(attach(admin, "bao-cao.pdf", report).await.0, 403);
+    assert_eq!(attach(&commune, "chay-toi.exe", b"MZ\x90\x00").await.0, 400);
+    let download = format!("/api/v1/alerts/{id}/attachments/{}", attached["id"]);
+    let (status, content) = request_bytes(server, "GET", &download, admin, "text/plain", b"").await;
+    assert_eq!((status, content.as_slice()), (200, report));
     let explained = step(Some(commune.clone()), explanation).await;
     assert_eq!(explained.status, 200, "{}", explained.body);
     assert_eq!(explained.body["alert"]["state"], "explanation_submitted");
+    assert_eq!(explained.body["attachments"][0]["name"], "bao-cao.pdf");
+    assert_eq!(
+        attach(&commune, "them.pdf", report).await.0,
+        403,
+        "nothing is attached once the explanation is submitted"
+    );
     assert_eq!(explained.body["allowed"], json!([]));
     let accept = json!({"action": "accept", "note": "Đồng ý"});
     assert_eq!(

@@ -19,6 +19,37 @@ pub struct StoredRule {
     pub updated_at: Timestamp,
 }
 
+/// A file attached to an alert's explanation, without its content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attachment {
+    pub id: i64,
+    pub alert: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    /// Of the content, in hex: says which file was attached, whatever its name.
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: Timestamp,
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, alert, name, media_type, size, sha256, uploaded_by, uploaded_at";
+
+fn decode_attachment(row: &AnyRow) -> Result<Attachment, StoreError> {
+    Ok(Attachment {
+        id: row.try_get(0)?,
+        alert: row.try_get(1)?,
+        name: row.try_get(2)?,
+        media_type: row.try_get(3)?,
+        size: u64::try_from(row.try_get::<i64, _>(4)?)
+            .map_err(|error| corrupt("attachment size", error))?,
+        sha256: row.try_get(5)?,
+        uploaded_by: row.try_get(6)?,
+        uploaded_at: instant(row.try_get(7)?)?,
+    })
+}
+
 /// Which alerts to list; every field set narrows the list.
 #[derive(Clone, Debug, Default)]
 pub struct AlertFilter {
@@ -255,6 +286,74 @@ impl Store {
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(decode_alert).collect()
+    }
+
+    /// Keeps a file attached to an alert (durable when this returns).
+    pub async fn add_attachment(
+        &self,
+        alert: i64,
+        name: &str,
+        media_type: &str,
+        content: &[u8],
+        by: &str,
+        at: Timestamp,
+    ) -> Result<Attachment, StoreError> {
+        use sha2::Digest;
+        let sha256 = hex::encode(sha2::Sha256::digest(content));
+        let size = i64::try_from(content.len()).map_err(|error| corrupt("attachment", error))?;
+        let _writer = self.writer.lock().await;
+        let row = sqlx::query(
+            "INSERT INTO alert_attachments (alert, name, media_type, size, sha256, content, \
+             uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(alert)
+        .bind(name.to_owned())
+        .bind(media_type.to_owned())
+        .bind(size)
+        .bind(sha256.clone())
+        .bind(content.to_vec())
+        .bind(by.to_owned())
+        .bind(at.as_millisecond())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Attachment {
+            id: row.try_get(0)?,
+            alert,
+            name: name.to_owned(),
+            media_type: media_type.to_owned(),
+            size: content.len() as u64,
+            sha256,
+            uploaded_by: by.to_owned(),
+            uploaded_at: at,
+        })
+    }
+
+    /// The files attached to an alert, oldest first.
+    pub async fn attachments(&self, alert: i64) -> Result<Vec<Attachment>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM alert_attachments WHERE alert = $1 ORDER BY id"
+        )))
+        .bind(alert)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode_attachment).collect()
+    }
+
+    /// One attached file with its content.
+    pub async fn attachment(
+        &self,
+        alert: i64,
+        id: i64,
+    ) -> Result<Option<(Attachment, Vec<u8>)>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLUMNS}, content FROM alert_attachments WHERE alert = $1 AND id = $2"
+        )))
+        .bind(alert)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((decode_attachment(&row)?, row.try_get::<Vec<u8>, _>(8)?)))
+            .transpose()
     }
 
     /// An alert's timeline, oldest first.

@@ -26,7 +26,7 @@ use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target};
 use vantage_model::unit::{Lineage, Unit};
 
-pub use crate::alerts::{AlertFilter, StoredRule};
+pub use crate::alerts::{AlertFilter, Attachment, StoredRule};
 pub use crate::audit::{AuditCheck, AuditEntry};
 use crate::convert::{Decode, Encode};
 pub use crate::outbox::{Delivery, OutboxItem, OutboxStatus, StoredPolicy};

@@ -761,6 +761,7 @@ conformance!(
             rule: AlertRule {
                 id: "thu-ngan-sach".into(),
                 name: "Thu ngân sách trượt kế hoạch".into(),
+                name_en: Some("Budget revenue off plan".into()),
                 severity: Severity::Major,
                 indicator: Some("REV".into()),
                 domain: None,
