@@ -5,7 +5,7 @@
  */
 import type { Alert, AlertExplanation, AlertFilters, AlertFinding, AlertState, Role, Severity, TargetBound } from './api'
 import { targetText } from './explain'
-import { formatMeasured, formatNumber, formatPercent } from './format'
+import { formatDate, formatMeasured, formatNumber, formatPercent } from './format'
 import { localName, type Lang, type MessageKey } from './i18n'
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'warning']
@@ -64,6 +64,11 @@ export function findingSentence(finding: AlertFinding, measure: string, l: Lang)
       const figures = vi ? `${m(finding.value)} so với ${m(finding.last_year)}` : `${m(finding.value)} against ${m(finding.last_year)}`
       if (finding.percent < 0) return vi ? `Giảm ${change} so với cùng kỳ năm trước: ${figures}.` : `Down ${change} on the same period last year: ${figures}.`
       return vi ? `Tăng ${change} so với cùng kỳ năm trước: ${figures}.` : `Up ${change} on the same period last year: ${figures}.`
+    }
+    case 'late_data': {
+      // The deadline as the reporting rule states it, in the province's own time: shown as written.
+      const deadline = `${finding.deadline.slice(11, 16)} ${formatDate(finding.deadline.slice(0, 10), l)}`
+      return vi ? `Chưa có số liệu khi đã quá hạn báo cáo (${deadline}).` : `No figure although the reporting deadline passed (${deadline}).`
     }
     case 'outlier': {
       const usual = `${formatNumber(finding.low, l)} – ${m(finding.high)}`

@@ -284,6 +284,8 @@ export type AlertFinding =
   /** `percent` is negative for a drop. */
   | { kind: 'year_on_year'; value: number; last_year: number; percent: number }
   | { kind: 'outlier'; value: number; median: number; low: number; high: number }
+  /** No value by the reporting deadline (the province's civil time, `YYYY-MM-DDTHH:MM:SS`). */
+  | { kind: 'late_data'; deadline: string }
 
 export interface Assignee {
   kind: 'agency' | 'unit'

@@ -54,6 +54,11 @@ describe('findings in one sentence', () => {
     expect(ruleName({ rule_name: 'Lũ cấp 3', rule_name_en: 'Flood level 3' }, 'vi')).toBe('Lũ cấp 3')
     expect(ruleName({ rule_name: 'Lũ cấp 3', rule_name_en: null }, 'en')).toBe('Lũ cấp 3')
   })
+  it('says a report is late, with its deadline', () => {
+    const late = { kind: 'late_data', deadline: '2026-10-20T23:59:00' } as const
+    expect(findingSentence(late, '', 'vi')).toBe('Chưa có số liệu khi đã quá hạn báo cáo (23:59 20/10/2026).')
+    expect(findingSentence(late, '', 'en')).toMatch(/^No figure although the reporting deadline passed \(23:59 .*2026\)\.$/)
+  })
   it('gives the change against last year, down or up', () => {
     check(
       { kind: 'year_on_year', value: 750, last_year: 1004, percent: -25.3 },

@@ -5,17 +5,67 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
+use jiff::civil::DateTime;
 use vantage_engine::{CellChange, Engine, IndicatorId};
 use vantage_model::access::User;
 use vantage_model::alert::{
     Actor, Alert, AlertAction, AlertState, Assignee, TimelineEntry, TimelineEvent, actor_for,
     step as next_state,
 };
-use vantage_model::alert_rule::{AlertRule, Finding};
+use vantage_model::alert_rule::{AlertRule, Condition, Finding};
+use vantage_model::calendar::WorkingCalendar;
+use vantage_model::indicator::Indicator;
 use vantage_model::period::Period;
+use vantage_model::reporting::{last_due, next_deadline};
 use vantage_model::unit::UnitIndex;
 
 use crate::{AlertError, StepRequest};
+
+/// Which rules a sweep judges.
+#[derive(Clone, Copy)]
+pub(crate) enum Only<'a> {
+    All,
+    Rule(&'a str),
+    /// The late-data rules, at a deadline.
+    LateData,
+}
+
+/// The time as late-data rules see it: local time and the working calendar.
+pub(crate) struct Clock<'a> {
+    pub now: DateTime,
+    pub calendar: &'a WorkingCalendar,
+}
+
+impl Clock<'_> {
+    /// The indicator's latest period whose report was due by now, with its deadline.
+    fn last_due(&self, indicator: &Indicator) -> Option<(Period, DateTime)> {
+        last_due(
+            indicator.frequency,
+            indicator.deadline_rule(),
+            self.calendar,
+            self.now,
+        )
+    }
+
+    /// The finding of a late-data rule on a cell: its deadline passed, at a level the indicator is
+    /// reported at, and no value counts there.
+    fn late(
+        &self,
+        engine: &Engine,
+        indicator: IndicatorId,
+        unit: UnitIndex,
+        period: Period,
+    ) -> Option<Finding> {
+        let definition = engine.catalog().get(indicator);
+        let level = engine.registry().get(unit).level;
+        if definition.is_derived() || !definition.is_reported_at(level) {
+            return None;
+        }
+        let deadline = definition.deadline_rule().deadline(period, self.calendar);
+        (deadline <= self.now && engine.value(indicator, unit, period).is_none())
+            .then_some(Finding::LateData { deadline })
+    }
+}
 
 /// What an alert is about: a rule on an indicator at a unit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -57,6 +107,8 @@ pub(crate) enum Decision {
 }
 
 pub(crate) struct Book {
+    /// When the next reporting deadline a late-data rule watches passes (`None`: judge at the next tick).
+    pub late_next: Option<Timestamp>,
     rules: Vec<AlertRule>,
     /// The enabled rules (indexes into `rules`) watching each indicator.
     watching: HashMap<IndicatorId, Vec<usize>>,
@@ -66,6 +118,7 @@ pub(crate) struct Book {
 impl Book {
     pub(crate) fn new(engine: &Engine, rules: Vec<AlertRule>, active: Vec<Alert>) -> Book {
         let mut book = Book {
+            late_next: None,
             rules,
             watching: HashMap::new(),
             active: active
@@ -89,6 +142,7 @@ impl Book {
     }
 
     pub(crate) fn set_rule(&mut self, engine: &Engine, rule: AlertRule) {
+        self.late_next = None;
         self.rules.retain(|kept| kept.id != rule.id);
         self.rules.push(rule);
         self.index(engine);
@@ -129,20 +183,37 @@ impl Book {
         }
     }
 
-    /// The verdicts of the rules watching the changed cells of their indicator's frequency.
-    pub(crate) fn judge_changes(&self, engine: &Engine, changes: &[CellChange]) -> Vec<Verdict> {
+    /// The verdicts of the rules watching the changed cells of their indicator's frequency (late-data
+    /// rules: only cells of the latest period due, where a value arriving ends the lateness).
+    pub(crate) fn judge_changes(
+        &self,
+        engine: &Engine,
+        changes: &[CellChange],
+        clock: &Clock,
+    ) -> Vec<Verdict> {
         let mut verdicts = Vec::new();
         for change in changes {
             let Some(rules) = self.watching.get(&change.indicator) else {
                 continue;
             };
-            if change.period.period_type() != engine.catalog().get(change.indicator).frequency {
+            let definition = engine.catalog().get(change.indicator);
+            if change.period.period_type() != definition.frequency {
                 continue;
             }
             for &rule in rules {
-                if let Some(verdict) =
-                    self.verdict(engine, rule, change.indicator, change.unit, change.period)
+                if matches!(self.rules[rule].condition, Condition::LateData)
+                    && clock.last_due(definition).map(|(period, _)| period) != Some(change.period)
                 {
+                    continue;
+                }
+                if let Some(verdict) = self.verdict(
+                    engine,
+                    rule,
+                    change.indicator,
+                    change.unit,
+                    change.period,
+                    clock,
+                ) {
                     verdicts.push(verdict);
                 }
             }
@@ -150,21 +221,35 @@ impl Book {
         verdicts
     }
 
-    /// The verdicts of one rule (or all) on every current unit's newest period of each indicator.
-    pub(crate) fn judge_newest(&self, engine: &Engine, only: Option<&str>) -> Vec<Verdict> {
+    /// The verdicts of one rule (or all) on every current unit's newest period of each indicator
+    /// (late-data rules: the latest period due).
+    pub(crate) fn judge_newest(&self, engine: &Engine, only: Only, clock: &Clock) -> Vec<Verdict> {
         let units: Vec<UnitIndex> = (0..engine.units().len())
             .map(|index| UnitIndex(index as u32))
             .filter(|unit| engine.registry().get(*unit).valid_to.is_none())
             .collect();
         let mut verdicts = Vec::new();
         for (indicator, rules) in &self.watching {
+            let due = clock.last_due(engine.catalog().get(*indicator));
             for &rule in rules {
-                if only.is_some_and(|id| self.rules[rule].id != id) {
+                let late = matches!(self.rules[rule].condition, Condition::LateData);
+                let chosen = match only {
+                    Only::All => true,
+                    Only::Rule(id) => self.rules[rule].id == id,
+                    Only::LateData => late,
+                };
+                if !chosen {
                     continue;
                 }
                 for &unit in &units {
-                    if let Some(period) = engine.latest_period(*indicator, unit)
-                        && let Some(verdict) = self.verdict(engine, rule, *indicator, unit, period)
+                    let period = if late {
+                        due.map(|(period, _)| period)
+                    } else {
+                        engine.latest_period(*indicator, unit)
+                    };
+                    if let Some(period) = period
+                        && let Some(verdict) =
+                            self.verdict(engine, rule, *indicator, unit, period, clock)
                     {
                         verdicts.push(verdict);
                     }
@@ -181,6 +266,7 @@ impl Book {
         indicator: IndicatorId,
         unit: UnitIndex,
         period: Period,
+        clock: &Clock,
     ) -> Option<Verdict> {
         let watched = &self.rules[rule];
         let registry = engine.registry();
@@ -214,12 +300,44 @@ impl Book {
             },
             domain: definition.domain.clone(),
             period,
-            newest: engine
-                .latest_period(indicator, unit)
-                .is_none_or(|newest| period >= newest),
+            newest: matches!(watched.condition, Condition::LateData)
+                || engine
+                    .latest_period(indicator, unit)
+                    .is_none_or(|newest| period >= newest),
             assignee,
-            finding: engine.judge(&watched.condition, indicator, unit, period),
+            finding: match watched.condition {
+                Condition::LateData => clock.late(engine, indicator, unit, period),
+                ref condition => engine.judge(condition, indicator, unit, period),
+            },
         })
+    }
+
+    /// Whether any rule watches for late data.
+    pub(crate) fn watches_late_data(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.enabled && matches!(rule.condition, Condition::LateData))
+    }
+
+    /// The next reporting deadline of an indicator a late-data rule watches, after the clock's time.
+    pub(crate) fn next_late_deadline(&self, engine: &Engine, clock: &Clock) -> Option<DateTime> {
+        self.watching
+            .iter()
+            .filter(|(_, rules)| {
+                rules
+                    .iter()
+                    .any(|&rule| matches!(self.rules[rule].condition, Condition::LateData))
+            })
+            .map(|(indicator, _)| {
+                let definition = engine.catalog().get(*indicator);
+                next_deadline(
+                    definition.frequency,
+                    definition.deadline_rule(),
+                    clock.calendar,
+                    clock.now,
+                )
+            })
+            .min()
     }
 
     /// What a verdict does to its subject's alert. `due` gives the deadline of an explanation asked for

@@ -35,7 +35,7 @@ use vantage_model::calendar::WorkingCalendar;
 use vantage_model::notify::NotificationPolicy;
 use vantage_store::{StoreError, StoredRule};
 
-use crate::book::Book;
+use crate::book::{Book, Clock, Only};
 pub use crate::deliver::{Outbound, SmtpRelay, signature};
 
 /// How many notices a slow subscriber may fall behind.
@@ -229,7 +229,7 @@ impl Alerting {
     /// watches the engine's change events and the clock. Must be called once, inside the Tokio runtime.
     pub async fn run(self: &Arc<Self>) -> Result<(), AlertError> {
         let mut changes = self.analytics.subscribe();
-        self.sweep(None, Timestamp::now()).await?;
+        self.sweep(Only::All, Timestamp::now()).await?;
         let watcher = self.clone();
         tokio::spawn(async move {
             loop {
@@ -242,7 +242,7 @@ impl Alerting {
                     // The missed changes cannot be named: judge everything on the newest periods.
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "alert rules fell behind the engine");
-                        watcher.sweep(None, Timestamp::now()).await
+                        watcher.sweep(Only::All, Timestamp::now()).await
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 };
@@ -339,7 +339,7 @@ impl Alerting {
             .lock()
             .await
             .set_rule(&self.analytics.engine(), rule);
-        self.sweep(Some(&id), now).await
+        self.sweep(Only::Rule(&id), now).await
     }
 
     /// Deletes a rule; its alerts stay as they are. Whether there was one.
@@ -398,9 +398,21 @@ impl Alerting {
             round.change(&mut book, changed, vec![entry]);
         }
         self.write(&mut book, round).await?;
-        Ok(book::next_moment(&book, &|due| {
-            self.reminder(due, &calendar)
-        }))
+        // Reporting deadlines: late-data rules are judged when one passes.
+        let watches_late_data = book.watches_late_data();
+        if watches_late_data && book.late_next.is_none_or(|next| next <= now) {
+            let clock = Clock {
+                now: self.time_zone.to_datetime(now),
+                calendar: &calendar,
+            };
+            let verdicts = book.judge_newest(&self.analytics.engine(), Only::LateData, &clock);
+            self.decide(&mut book, verdicts, now, &calendar).await?;
+            let next = book.next_late_deadline(&self.analytics.engine(), &clock);
+            book.late_next = next.map(|next| self.local(next));
+        }
+        let late_next = book.late_next.filter(|_| watches_late_data);
+        let reminders = book::next_moment(&book, &|due| self.reminder(due, &calendar));
+        Ok(reminders.into_iter().chain(late_next).min())
     }
 
     async fn judge_changes(
@@ -409,30 +421,41 @@ impl Alerting {
         now: Timestamp,
     ) -> Result<(), AlertError> {
         let mut book = self.book.lock().await;
-        let verdicts = book.judge_changes(&self.analytics.engine(), changes);
-        self.apply(&mut book, verdicts, now).await
+        let calendar = self.calendar().await?;
+        let clock = Clock {
+            now: self.time_zone.to_datetime(now),
+            calendar: &calendar,
+        };
+        let verdicts = book.judge_changes(&self.analytics.engine(), changes, &clock);
+        self.decide(&mut book, verdicts, now, &calendar).await
     }
 
     /// Judges one rule, or every rule, on each subject's newest period.
-    async fn sweep(&self, rule: Option<&str>, now: Timestamp) -> Result<(), AlertError> {
+    async fn sweep(&self, only: Only<'_>, now: Timestamp) -> Result<(), AlertError> {
         let mut book = self.book.lock().await;
-        let verdicts = book.judge_newest(&self.analytics.engine(), rule);
-        self.apply(&mut book, verdicts, now).await
+        let calendar = self.calendar().await?;
+        let clock = Clock {
+            now: self.time_zone.to_datetime(now),
+            calendar: &calendar,
+        };
+        let verdicts = book.judge_newest(&self.analytics.engine(), only, &clock);
+        self.decide(&mut book, verdicts, now, &calendar).await
     }
 
-    async fn apply(
+    /// Decides what the verdicts do to their subjects' alerts, and writes it.
+    async fn decide(
         &self,
         book: &mut Book,
         verdicts: Vec<book::Verdict>,
         now: Timestamp,
+        calendar: &WorkingCalendar,
     ) -> Result<(), AlertError> {
         if verdicts.is_empty() {
             return Ok(());
         }
-        let calendar = self.calendar().await?;
         let mut round = Round::default();
         for verdict in verdicts {
-            match book.decide(verdict, now, &|days| self.due(now, days, &calendar)) {
+            match book.decide(verdict, now, &|days| self.due(now, days, calendar)) {
                 book::Decision::Nothing => {}
                 book::Decision::Open(alert, entries) => round.open(book, alert, entries),
                 book::Decision::Change(changed, entries) => round.change(book, changed, entries),

@@ -551,3 +551,77 @@ async fn the_clock_reminds_then_escalates_to_the_unit_above_and_a_restart_keeps_
     })
     .await;
 }
+
+#[tokio::test]
+async fn late_data_is_raised_at_the_deadline_and_ends_when_the_value_arrives() {
+    use vantage_model::calendar::WorkingCalendar;
+    use vantage_model::reporting::{last_due, next_deadline};
+    each_backend(async |store| {
+        let mut s = start(store).await;
+        let calendar = WorkingCalendar::new(USUAL_DAYS_OFF.to_vec(), []);
+        let deadline_rule = fixtures::indicator(
+            "WATER",
+            PeriodType::Month,
+            TimeAggregation::Mean,
+            SpaceAggregation::Sum,
+        )
+        .deadline_rule();
+        let now = Timestamp::now();
+        let local = TimeZone::UTC.to_datetime(now);
+        let (due, deadline) = last_due(PeriodType::Month, deadline_rule, &calendar, local).unwrap();
+        // C1 reported the period due; C2 did not.
+        s.write(&[value("WATER", "C1", &due.to_string(), 90.0)])
+            .await;
+        let late = AlertRule {
+            level: Some(UnitLevel::Commune),
+            ..rule(
+                "bao-cao-muon",
+                Severity::Warning,
+                "WATER",
+                Condition::LateData,
+            )
+        };
+        s.alerting.save_rule(late, "admin", now).await.unwrap();
+        let opened = s.notices(1).await;
+        let alert = s.store.alert(opened[0].0).await.unwrap().unwrap();
+        assert_eq!((alert.unit.as_str(), alert.period), ("C2", due));
+        assert_eq!(alert.finding, Finding::LateData { deadline });
+        assert_eq!(
+            s.alerts().await.len(),
+            1,
+            "C1 reported, and the province is not watched"
+        );
+        // C2's value arrives: the alert clears, and closes since nobody was asked to explain.
+        s.write(&[value("WATER", "C2", &due.to_string(), 88.0)])
+            .await;
+        assert_eq!(
+            s.notices(2).await,
+            [
+                (alert.id, TimelineEvent::Cleared, AlertState::Closed),
+                (alert.id, TimelineEvent::Close, AlertState::Closed)
+            ]
+        );
+        // The clock wakes at the next deadline; past it, the next period is late at both communes.
+        let next = next_deadline(PeriodType::Month, deadline_rule, &calendar, local);
+        let next = TimeZone::UTC
+            .to_ambiguous_timestamp(next)
+            .compatible()
+            .unwrap();
+        let woken = s.alerting.tick(now).await.unwrap();
+        assert!(woken.is_some_and(|at| at <= next), "{woken:?} after {next}");
+        s.alerting
+            .tick(next + SignedDuration::from_secs(1))
+            .await
+            .unwrap();
+        let late: Vec<_> = s
+            .alerts()
+            .await
+            .into_iter()
+            .filter(|alert| alert.state != AlertState::Closed)
+            .map(|alert| (alert.unit, alert.period))
+            .collect();
+        assert_eq!(late.len(), 2, "{late:?}");
+        assert!(late.iter().all(|(_, period)| *period == due.next()));
+    })
+    .await;
+}

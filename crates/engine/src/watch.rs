@@ -69,6 +69,8 @@ impl Engine {
                         percent,
                     })
             }
+            // A question of time, not of values alone: alerting judges it against its clock.
+            Condition::LateData => None,
             Condition::Outlier => {
                 let value = self.value(indicator, unit, period)?;
                 let found = outlier(&self.history(indicator, unit, period), value)?;

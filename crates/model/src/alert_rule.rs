@@ -72,6 +72,9 @@ pub enum Condition {
     YearOnYear { direction: Direction, percent: f64 },
     /// The value lies far from the cell's own history (the same robust score as data entry warns with).
     Outlier,
+    /// No value (submitted or approved) by the reporting deadline of the latest period due, at a level the
+    /// indicator is reported at. Judged against the clock: at each deadline, and again when values arrive.
+    LateData,
 }
 
 fn one_period() -> u32 {
@@ -110,6 +113,8 @@ pub enum Finding {
         low: f64,
         high: f64,
     },
+    /// The period had no value by its deadline (local time).
+    LateData { deadline: jiff::civil::DateTime },
 }
 
 crate::vocabulary!(
@@ -197,7 +202,7 @@ impl AlertRule {
                     problems.push(("condition.percent", "a percentage above 0".to_owned()));
                 }
             }
-            Condition::Target { .. } | Condition::Outlier => {}
+            Condition::Target { .. } | Condition::Outlier | Condition::LateData => {}
         }
         problems
     }

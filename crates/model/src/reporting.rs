@@ -70,6 +70,45 @@ pub fn periods_due(
     due
 }
 
+/// The latest period whose report was due by `now`, with its deadline.
+pub fn last_due(
+    frequency: PeriodType,
+    rule: DeadlineRule,
+    calendar: &WorkingCalendar,
+    now: DateTime,
+) -> Option<(Period, DateTime)> {
+    let mut period = Period::containing(frequency, now.date());
+    // Deadlines fall after their period, at most a few periods of this frequency later.
+    for _ in 0..=LONGEST_LAG_DAYS {
+        let deadline = rule.deadline(period, calendar);
+        if deadline <= now {
+            return Some((period, deadline));
+        }
+        period = period.previous();
+    }
+    None
+}
+
+/// The first deadline after `now`.
+pub fn next_deadline(
+    frequency: PeriodType,
+    rule: DeadlineRule,
+    calendar: &WorkingCalendar,
+    now: DateTime,
+) -> DateTime {
+    let mut period = last_due(frequency, rule, calendar, now).map_or_else(
+        || Period::containing(frequency, now.date()),
+        |(period, _)| period.next(),
+    );
+    loop {
+        let deadline = rule.deadline(period, calendar);
+        if deadline > now {
+            return deadline;
+        }
+        period = period.next();
+    }
+}
+
 /// How unusual a value is against its own history, by the modified z-score of Iglewicz and Hoaglin:
 /// 0.6745 × (value − median) ÷ median absolute deviation, or, when more than half the history is one
 /// value, (value − median) ÷ (1.2533 × mean absolute deviation).

@@ -71,6 +71,10 @@ pub fn describe_finding(finding: &Finding, measure: &str) -> String {
             amount(*value),
             amount(*last_year)
         ),
+        Finding::LateData { deadline } => format!(
+            "chưa có số liệu khi đã quá hạn báo cáo ({}).",
+            deadline.strftime("%H:%M %d/%m/%Y")
+        ),
         Finding::Outlier {
             value, low, high, ..
         } => format!(
