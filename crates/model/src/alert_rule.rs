@@ -147,6 +147,16 @@ impl Direction {
     }
 }
 
+/// An identifier as rules and notification policies have them (they appear in URLs): 1 to 64 lowercase
+/// letters, digits and dashes.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    if id.is_empty() || id.len() > 64 || !id.chars().all(allowed) {
+        return Err("1 to 64 lowercase letters, digits and dashes".to_owned());
+    }
+    Ok(())
+}
+
 impl AlertRule {
     pub fn explain_within(&self) -> u32 {
         self.explain_within.unwrap_or(DEFAULT_EXPLAIN_WITHIN)
@@ -166,12 +176,8 @@ impl AlertRule {
     /// Every field that is wrong, with why; empty when the rule can be saved.
     pub fn check(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
-        let slug = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-        if self.id.is_empty() || self.id.len() > 64 || !self.id.chars().all(slug) {
-            problems.push((
-                "id",
-                "1 to 64 lowercase letters, digits and dashes".to_owned(),
-            ));
+        if let Err(reason) = check_id(&self.id) {
+            problems.push(("id", reason));
         }
         if self.name.trim().is_empty() {
             problems.push(("name", "a rule needs a name".to_owned()));

@@ -6,6 +6,7 @@ use jiff::civil::{DateTime, Time, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, Severity, TimelineEvent};
+use crate::alert_rule::check_id;
 use crate::calendar::parse_weekday;
 
 /// The longest a digest may gather notices.
@@ -151,12 +152,8 @@ impl NotificationPolicy {
     /// Every field that is wrong, with why.
     pub fn check(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
-        let slug = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-        if self.id.is_empty() || self.id.len() > 64 || !self.id.chars().all(slug) {
-            problems.push((
-                "id",
-                "1 to 64 lowercase letters, digits and dashes".to_owned(),
-            ));
+        if let Err(reason) = check_id(&self.id) {
+            problems.push(("id", reason));
         }
         if self.name.trim().is_empty() {
             problems.push(("name", "a policy needs a name".to_owned()));

@@ -389,18 +389,11 @@ fn escalated_and_awaited(alert: &Alert) -> bool {
 }
 
 async fn detail(state: &AppState, caller: &Caller, id: i64) -> Result<AlertDetail, Problem> {
-    let alert = state
-        .store()
-        .alert(id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no alert {id}")))?;
+    let alert = visible_alert(state, caller, id).await?;
     let timeline = state.store().alert_timeline(id).await?;
     let attachments = state.store().attachments(id).await?;
     let labels = labels(state).await?;
     let engine = state.analytics.engine();
-    if !visible(caller, &alert, &engine) {
-        return Err(Problem::not_found(format!("no alert {id}")));
-    }
     let allowed = match caller.responder() {
         Ok(user) => {
             let actor = actor_for(user, alert.assignee.as_ref(), &alert.domain);
@@ -622,7 +615,7 @@ async fn take_step(
     let action =
         AlertAction::parse(&body.action).map_err(|reason| Problem::invalid("action", reason))?;
     // Alerts the caller may not see are not found, whatever it asks.
-    detail(&state, &caller, id).await?;
+    visible_alert(&state, &caller, id).await?;
     let note = body.note.clone();
     let request = StepRequest {
         action,
