@@ -1,5 +1,6 @@
 //! Alerting: rules judged on the engine's change events, alerts kept with their timelines in the store,
-//! the steps people take on them, and the clock that reminds and escalates explanations due.
+//! the steps people take on them, the clock that reminds and escalates explanations due and judges late
+//! data at each reporting deadline, and the notifications that tell of it all.
 //!
 //! Everything that changes an alert — a change batch, a person's step, the clock — goes through one lock
 //! over the rules and the alerts not yet closed, and is stored before it is published, so that what
@@ -9,7 +10,8 @@
 //! - rules judge cells of their indicator's own frequency; an alert follows its subject's newest period
 //!   and ignores corrections to older ones;
 //! - a new alert opens only on a subject's newest period, so that loading history raises nothing;
-//! - an alert whose condition clears while nobody has been asked to explain closes by itself;
+//! - an alert whose condition clears while nobody has been asked to explain (or once its explanation
+//!   was accepted) closes by itself;
 //! - an assigned alert is due after its rule's working days; the assignee is reminded the working day
 //!   before, and when the day passes without an explanation the alert is escalated to the unit above
 //!   and to the leaders' view.
