@@ -70,6 +70,8 @@ export function findingSentence(finding: AlertFinding, measure: string, l: Lang)
       const deadline = `${finding.deadline.slice(11, 16)} ${formatDate(finding.deadline.slice(0, 10), l)}`
       return vi ? `Chưa có số liệu khi đã quá hạn báo cáo (${deadline}).` : `No figure although the reporting deadline passed (${deadline}).`
     }
+    case 'overdue_explanation':
+      return vi ? `Giải trình của cảnh báo #${finding.alert} đã quá hạn mà chưa được gửi.` : `The explanation of alert #${finding.alert} is overdue and still awaited.`
     case 'outlier': {
       const usual = `${formatNumber(finding.low, l)} – ${m(finding.high)}`
       return vi

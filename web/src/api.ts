@@ -286,6 +286,8 @@ export type AlertFinding =
   | { kind: 'outlier'; value: number; median: number; low: number; high: number }
   /** No value by the reporting deadline (the province's civil time, `YYYY-MM-DDTHH:MM:SS`). */
   | { kind: 'late_data'; deadline: string }
+  /** Alert `alert` waits for its explanation past `due`. */
+  | { kind: 'overdue_explanation'; alert: number; due: string }
 
 export interface Assignee {
   kind: 'agency' | 'unit'

@@ -59,6 +59,9 @@ describe('findings in one sentence', () => {
     expect(findingSentence(late, '', 'vi')).toBe('Chưa có số liệu khi đã quá hạn báo cáo (23:59 20/10/2026).')
     expect(findingSentence(late, '', 'en')).toMatch(/^No figure although the reporting deadline passed \(23:59 .*2026\)\.$/)
   })
+  it('names the alert whose explanation is overdue', () => {
+    check({ kind: 'overdue_explanation', alert: 42, due: '2026-11-20T16:59:59Z' }, '', 'Giải trình của cảnh báo #42 đã quá hạn mà chưa được gửi.', 'The explanation of alert #42 is overdue and still awaited.')
+  })
   it('gives the change against last year, down or up', () => {
     check(
       { kind: 'year_on_year', value: 750, last_year: 1004, percent: -25.3 },

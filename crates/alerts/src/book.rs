@@ -201,9 +201,15 @@ impl Book {
                 continue;
             }
             for &rule in rules {
-                if matches!(self.rules[rule].condition, Condition::LateData)
-                    && clock.last_due(definition).map(|(period, _)| period) != Some(change.period)
-                {
+                let skip = match self.rules[rule].condition {
+                    Condition::LateData => {
+                        clock.last_due(definition).map(|(period, _)| period) != Some(change.period)
+                    }
+                    // Judged when explanations fall overdue or arrive, not on values.
+                    Condition::OverdueExplanation => true,
+                    _ => false,
+                };
+                if skip {
                     continue;
                 }
                 if let Some(verdict) = self.verdict(
@@ -233,11 +239,12 @@ impl Book {
             let due = clock.last_due(engine.catalog().get(*indicator));
             for &rule in rules {
                 let late = matches!(self.rules[rule].condition, Condition::LateData);
-                let chosen = match only {
-                    Only::All => true,
-                    Only::Rule(id) => self.rules[rule].id == id,
-                    Only::LateData => late,
-                };
+                let chosen =
+                    match only {
+                        Only::All => true,
+                        Only::Rule(id) => self.rules[rule].id == id,
+                        Only::LateData => late,
+                    } && !matches!(self.rules[rule].condition, Condition::OverdueExplanation);
                 if !chosen {
                     continue;
                 }
@@ -310,6 +317,43 @@ impl Book {
                 ref condition => engine.judge(condition, indicator, unit, period),
             },
         })
+    }
+
+    /// The verdicts of the overdue-explanation rules watching `alert`'s subject: the condition holds
+    /// while `alert` waits past its deadline (`overdue`), and clears when it no longer does.
+    pub(crate) fn overdue_verdicts(
+        &self,
+        engine: &Engine,
+        alert: &Alert,
+        overdue: bool,
+        clock: &Clock,
+    ) -> Vec<Verdict> {
+        let (Some(indicator), Some(unit)) = (
+            engine.catalog().id(&alert.indicator),
+            engine.unit_for(&alert.unit, alert.period),
+        ) else {
+            return Vec::new();
+        };
+        let Some(rules) = self.watching.get(&indicator) else {
+            return Vec::new();
+        };
+        rules
+            .iter()
+            .filter(|&&rule| {
+                matches!(self.rules[rule].condition, Condition::OverdueExplanation)
+                    && self.rules[rule].id != alert.rule
+            })
+            .filter_map(|&rule| {
+                let mut verdict =
+                    self.verdict(engine, rule, indicator, unit, alert.period, clock)?;
+                verdict.newest = true;
+                verdict.finding = overdue.then(|| Finding::OverdueExplanation {
+                    alert: alert.id,
+                    due: alert.due_at.unwrap_or(alert.updated_at),
+                });
+                Some(verdict)
+            })
+            .collect()
     }
 
     /// Whether any rule watches for late data.

@@ -384,8 +384,21 @@ impl Alerting {
         )?;
         let mut round = Round::default();
         round.change(&mut book, changed, vec![entry]);
-        let mut written = self.write(&mut book, round).await?;
-        Ok(written.pop().unwrap_or(alert))
+        let written = self
+            .write(&mut book, round)
+            .await?
+            .pop()
+            .unwrap_or(alert.clone());
+        // An escalated explanation that arrives (or an alert closed) ends its overdue alerts.
+        if alert.escalated_at.is_some() && written.state != AlertState::Assigned {
+            let clock = Clock {
+                now: self.time_zone.to_datetime(now),
+                calendar: &calendar,
+            };
+            let verdicts = book.overdue_verdicts(&self.analytics.engine(), &written, false, &clock);
+            self.decide(&mut book, verdicts, now, &calendar).await?;
+        }
+        Ok(written)
     }
 
     /// Reminds and escalates what is due by `now`; the next moment something falls due, if any.
@@ -399,14 +412,21 @@ impl Alerting {
         for (changed, entry) in due {
             round.change(&mut book, changed, vec![entry]);
         }
-        self.write(&mut book, round).await?;
+        let written = self.write(&mut book, round).await?;
+        let clock = Clock {
+            now: self.time_zone.to_datetime(now),
+            calendar: &calendar,
+        };
+        // Explanations that just fell overdue raise the overdue-explanation rules watching them.
+        let verdicts: Vec<book::Verdict> = written
+            .iter()
+            .filter(|alert| alert.escalated_at == Some(now))
+            .flat_map(|alert| book.overdue_verdicts(&self.analytics.engine(), alert, true, &clock))
+            .collect();
+        self.decide(&mut book, verdicts, now, &calendar).await?;
         // Reporting deadlines: late-data rules are judged when one passes.
         let watches_late_data = book.watches_late_data();
         if watches_late_data && book.late_next.is_none_or(|next| next <= now) {
-            let clock = Clock {
-                now: self.time_zone.to_datetime(now),
-                calendar: &calendar,
-            };
             let verdicts = book.judge_newest(&self.analytics.engine(), Only::LateData, &clock);
             self.decide(&mut book, verdicts, now, &calendar).await?;
             let next = book.next_late_deadline(&self.analytics.engine(), &clock);

@@ -625,3 +625,82 @@ async fn late_data_is_raised_at_the_deadline_and_ends_when_the_value_arrives() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_overdue_explanation_raises_its_own_alert_until_the_explanation_arrives() {
+    each_backend(async |store| {
+        let mut s = start(store).await;
+        let mut low = rule(
+            "nuoc-thap",
+            Severity::Minor,
+            "WATER",
+            Condition::Threshold {
+                comparison: Comparison::Below,
+                value: 50.0,
+                periods: 1,
+            },
+        );
+        low.auto_assign = true;
+        let overdue = AlertRule {
+            domain: Some("ENV".into()),
+            indicator: None,
+            ..rule(
+                "giai-trinh-qua-han",
+                Severity::Critical,
+                "WATER",
+                Condition::OverdueExplanation,
+            )
+        };
+        let now = Timestamp::now();
+        s.alerting.save_rule(low, "admin", now).await.unwrap();
+        s.alerting.save_rule(overdue, "admin", now).await.unwrap();
+        s.write(&[
+            value("WATER", "C2", "202605", 40.0),
+            value("WATER", "C1", "202605", 90.0),
+        ])
+        .await;
+        let id = s.notices(2).await[0].0;
+        assert_eq!(
+            s.alerts().await.len(),
+            1,
+            "values alone raise no overdue alert"
+        );
+        let due = s.store.alert(id).await.unwrap().unwrap().due_at.unwrap();
+        s.alerting.tick(due).await.unwrap();
+        let raised: Vec<_> = s
+            .alerts()
+            .await
+            .into_iter()
+            .filter(|alert| alert.rule == "giai-trinh-qua-han")
+            .collect();
+        assert_eq!(raised.len(), 1);
+        assert_eq!(
+            (
+                raised[0].unit.as_str(),
+                raised[0].severity,
+                &raised[0].finding
+            ),
+            (
+                "C2",
+                Severity::Critical,
+                &Finding::OverdueExplanation { alert: id, due }
+            )
+        );
+        // The commune explains at last: the overdue alert clears and closes.
+        let commune = user("c2", Role::DataOwner, "UBND-C2", Some("C2"));
+        let explanation = Explanation {
+            cause: "Đường ống hỏng".into(),
+            actions: Vec::new(),
+        };
+        let request = StepRequest {
+            action: AlertAction::SubmitExplanation,
+            note: None,
+            assignee: None,
+            explanation: Some(explanation),
+        };
+        s.alerting.act(id, request, &commune, due).await.unwrap();
+        let closed = s.store.alert(raised[0].id).await.unwrap().unwrap();
+        assert_eq!((closed.state, closed.holds), (AlertState::Closed, false));
+    })
+    .await;
+}

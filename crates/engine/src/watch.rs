@@ -69,8 +69,8 @@ impl Engine {
                         percent,
                     })
             }
-            // A question of time, not of values alone: alerting judges it against its clock.
-            Condition::LateData => None,
+            // Questions of time, not of values alone: alerting judges them against its clock.
+            Condition::LateData | Condition::OverdueExplanation => None,
             Condition::Outlier => {
                 let value = self.value(indicator, unit, period)?;
                 let found = outlier(&self.history(indicator, unit, period), value)?;

@@ -75,6 +75,9 @@ pub enum Condition {
     /// No value (submitted or approved) by the reporting deadline of the latest period due, at a level the
     /// indicator is reported at. Judged against the clock: at each deadline, and again when values arrive.
     LateData,
+    /// Another alert on the cell waits for an explanation past its deadline (it was escalated); holds
+    /// until the explanation is submitted or the alert closed. Judged by the clock, not from values.
+    OverdueExplanation,
 }
 
 fn one_period() -> u32 {
@@ -115,6 +118,8 @@ pub enum Finding {
     },
     /// The period had no value by its deadline (local time).
     LateData { deadline: jiff::civil::DateTime },
+    /// The explanation of alert `alert` was due at `due` and is still awaited.
+    OverdueExplanation { alert: i64, due: jiff::Timestamp },
 }
 
 crate::vocabulary!(
@@ -208,7 +213,10 @@ impl AlertRule {
                     problems.push(("condition.percent", "a percentage above 0".to_owned()));
                 }
             }
-            Condition::Target { .. } | Condition::Outlier | Condition::LateData => {}
+            Condition::Target { .. }
+            | Condition::Outlier
+            | Condition::LateData
+            | Condition::OverdueExplanation => {}
         }
         problems
     }

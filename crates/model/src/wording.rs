@@ -75,6 +75,9 @@ pub fn describe_finding(finding: &Finding, measure: &str) -> String {
             "chưa có số liệu khi đã quá hạn báo cáo ({}).",
             deadline.strftime("%H:%M %d/%m/%Y")
         ),
+        Finding::OverdueExplanation { alert, .. } => {
+            format!("giải trình của cảnh báo số {alert} đã quá hạn mà chưa được gửi.")
+        }
         Finding::Outlier {
             value, low, high, ..
         } => format!(

@@ -89,8 +89,8 @@ pub(crate) struct AlertView {
     unit_name: String,
     /// The newest period the condition was found on.
     period: String,
-    /// The facts found: `kind` (`target`, `threshold`, `year_on_year`, `outlier`, `late_data`) and its
-    /// figures.
+    /// The facts found: `kind` (`target`, `threshold`, `year_on_year`, `outlier`, `late_data`,
+    /// `overdue_explanation`) and its figures.
     #[schema(value_type = Object)]
     finding: serde_json::Value,
     #[schema(value_type = String, example = "assigned")]
@@ -690,8 +690,9 @@ async fn list_rules(
 /// `unit`, `public`, `auto_assign`, `explain_within` (working days, 5 by default), `enabled`, and the
 /// `condition`: `{"kind": "target", "at_risk": bool}`, `{"kind": "threshold", "comparison": "above" |
 /// "below", "value": n, "periods": n}`, `{"kind": "year_on_year", "direction": "drop" | "rise" |
-/// "either", "percent": n}`, `{"kind": "outlier"}` or `{"kind": "late_data"}` (no value by the reporting
-/// deadline of the latest period due).
+/// "either", "percent": n}`, `{"kind": "outlier"}`, `{"kind": "late_data"}` (no value by the reporting
+/// deadline of the latest period due) or `{"kind": "overdue_explanation"}` (another alert on the cell
+/// waits for its explanation past the deadline).
 #[utoipa::path(
     put,
     path = "/alert-rules/{id}",
