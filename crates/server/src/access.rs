@@ -76,6 +76,12 @@ impl Caller {
         }
     }
 
+    /// The signed-in user (in person or through a token), or why there is none.
+    pub(crate) fn signed_in(&self) -> Result<&User, Problem> {
+        self.user()
+            .ok_or_else(|| Problem::new(ProblemKind::Unauthorized, "not signed in"))
+    }
+
     /// The signed-in admin (not through a token), or why the caller is not one.
     pub(crate) fn admin(&self) -> Result<&User, Problem> {
         match self {

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_alerts))
         .routes(routes!(one_alert))
         .routes(routes!(take_step))
+        .routes(routes!(mark_read))
         .routes(routes!(list_rules))
         .routes(routes!(save_rule, delete_rule))
         .routes(routes!(attached_file))
@@ -61,6 +62,8 @@ pub(crate) struct AlertQuery {
     escalated: Option<bool>,
     /// Only alerts published as public warnings (`true`) or not (`false`).
     public: Option<bool>,
+    /// Only alerts the caller has not read since they last changed (`true`), or those it has (`false`).
+    unread: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,6 +112,11 @@ pub(crate) struct AlertView {
     overdue: bool,
     /// How many times the condition was found.
     triggers: u32,
+    /// Moves on with every change; what a caller marks as read.
+    version: i64,
+    /// Whether the signed-in caller has not read the alert since it last changed; absent for anonymous
+    /// callers.
+    unread: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -116,6 +124,23 @@ pub(crate) struct AlertList {
     /// The most recently changed first, at most 500.
     items: Vec<AlertView>,
     truncated: bool,
+    /// How many of the alerts matched (before the list was cut at 500) the caller has not read.
+    unread: usize,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeenAlert {
+    id: i64,
+    /// The version the caller showed; a marker never moves past the alert's current version.
+    version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReadBody {
+    /// At most 500.
+    alerts: Vec<SeenAlert>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -240,7 +265,15 @@ fn assignee_view(assignee: &Assignee, labels: &Labels, engine: &Engine) -> Assig
     }
 }
 
-fn view(alert: &Alert, labels: &Labels, engine: &Engine, now: jiff::Timestamp) -> AlertView {
+/// The alert as shown; `read` is the version the caller last read it at, if it read it (`None` for
+/// anonymous callers).
+fn view(
+    alert: &Alert,
+    read: Option<Option<i64>>,
+    labels: &Labels,
+    engine: &Engine,
+    now: jiff::Timestamp,
+) -> AlertView {
     let indicator = engine
         .catalog()
         .id(&alert.indicator)
@@ -284,7 +317,27 @@ fn view(alert: &Alert, labels: &Labels, engine: &Engine, now: jiff::Timestamp) -
         escalated_at: alert.escalated_at.map(instant),
         overdue: alert.state == AlertState::Assigned && alert.due_at.is_some_and(|due| due < now),
         triggers: alert.triggers,
+        version: alert.version,
+        unread: read.map(|read| read.is_none_or(|version| version < alert.version)),
     }
+}
+
+/// The versions at which the signed-in caller last read each of `alerts`; `None` for anonymous callers.
+async fn read_versions(
+    state: &AppState,
+    caller: &Caller,
+    alerts: &[&Alert],
+) -> Result<Option<HashMap<i64, i64>>, Problem> {
+    let Some(user) = caller.user() else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = alerts.iter().map(|alert| alert.id).collect();
+    Ok(Some(
+        state
+            .store()
+            .alert_read_versions(&user.username, &ids)
+            .await?,
+    ))
 }
 
 /// Whether the caller may see the alert: a public warning, or, signed in, an alert whose indicator it may
@@ -359,28 +412,51 @@ async fn list_alerts(
     };
     let alerts = state.store().alerts(&filter).await?;
     let labels = labels(&state).await?;
+    let mine = query.mine.unwrap_or(false);
+    let shown: Vec<&Alert> = {
+        let engine = state.analytics.engine();
+        alerts
+            .iter()
+            .filter(|alert| visible(&caller, alert, &engine))
+            .filter(|alert| {
+                query
+                    .escalated
+                    .is_none_or(|escalated| escalated_and_awaited(alert) == escalated)
+            })
+            .filter(|alert| {
+                !mine
+                    || caller.user().is_some_and(|user| {
+                        actor_for(user, alert.assignee.as_ref(), &alert.domain) == Actor::Assignee
+                    })
+            })
+            .collect()
+    };
+    let reads = read_versions(&state, &caller, &shown).await?;
     let now = jiff::Timestamp::now();
     let engine = state.analytics.engine();
-    let mine = query.mine.unwrap_or(false);
-    let mut items: Vec<AlertView> = alerts
-        .iter()
-        .filter(|alert| visible(&caller, alert, &engine))
-        .filter(|alert| {
+    let mut items: Vec<AlertView> = shown
+        .into_iter()
+        .map(|alert| {
+            let read = reads.as_ref().map(|reads| reads.get(&alert.id).copied());
+            view(alert, read, &labels, &engine, now)
+        })
+        .filter(|item| {
             query
-                .escalated
-                .is_none_or(|escalated| escalated_and_awaited(alert) == escalated)
+                .unread
+                .is_none_or(|unread| item.unread == Some(unread))
         })
-        .filter(|alert| {
-            !mine
-                || caller.user().is_some_and(|user| {
-                    actor_for(user, alert.assignee.as_ref(), &alert.domain) == Actor::Assignee
-                })
-        })
-        .map(|alert| view(alert, &labels, &engine, now))
         .collect();
+    let unread = items
+        .iter()
+        .filter(|item| item.unread == Some(true))
+        .count();
     let truncated = items.len() > MAX_ALERTS;
     items.truncate(MAX_ALERTS);
-    Ok(Json(AlertList { items, truncated }))
+    Ok(Json(AlertList {
+        items,
+        truncated,
+        unread,
+    }))
 }
 
 /// Escalated for a missed deadline and still waiting for the explanation.
@@ -393,6 +469,9 @@ async fn detail(state: &AppState, caller: &Caller, id: i64) -> Result<AlertDetai
     let timeline = state.store().alert_timeline(id).await?;
     let attachments = state.store().attachments(id).await?;
     let labels = labels(state).await?;
+    let read = read_versions(state, caller, &[&alert])
+        .await?
+        .map(|reads| reads.get(&alert.id).copied());
     let engine = state.analytics.engine();
     let allowed = match caller.responder() {
         Ok(user) => {
@@ -423,7 +502,7 @@ async fn detail(state: &AppState, caller: &Caller, id: i64) -> Result<AlertDetai
         })
         .collect();
     Ok(AlertDetail {
-        alert: view(&alert, &labels, &engine, jiff::Timestamp::now()),
+        alert: view(&alert, read, &labels, &engine, jiff::Timestamp::now()),
         timeline,
         attachments: attachments.into_iter().map(AttachmentView::from).collect(),
         allowed,
@@ -623,11 +702,17 @@ async fn take_step(
         assignee: body.assignee,
         explanation: body.explanation,
     };
-    state
+    let now = jiff::Timestamp::now();
+    let changed = state
         .alerting
-        .act(id, request, &user, jiff::Timestamp::now())
+        .act(id, request, &user, now)
         .await
         .map_err(alert_problem)?;
+    // Whoever took the step has seen the alert as the step left it.
+    state
+        .store()
+        .mark_alerts_read(&user.username, &[(id, changed.version)], now)
+        .await?;
     let entry = json!({ "action": body.action, "note": note });
     audit::record(
         &state,
@@ -638,6 +723,46 @@ async fn take_step(
     )
     .await?;
     Ok(Json(detail(&state, &caller, id).await?))
+}
+
+/// Marks alerts as read by the caller at the versions it showed them (never past their current version,
+/// never moving a marker back): the in-app inbox's unread counts fall as the user reads.
+#[utoipa::path(
+    post,
+    path = "/alerts/read",
+    tag = "alerts",
+    request_body = ReadBody,
+    responses(
+        (status = 204),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn mark_read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<ReadBody>,
+) -> Result<StatusCode, Problem> {
+    let user = caller.signed_in()?.clone();
+    if body.alerts.len() > MAX_ALERTS {
+        return Err(Problem::invalid(
+            "alerts",
+            format!("at most {MAX_ALERTS} alerts at once"),
+        ));
+    }
+    let mut seen = Vec::with_capacity(body.alerts.len());
+    for (index, item) in body.alerts.iter().enumerate() {
+        let alert = visible_alert(&state, &caller, item.id)
+            .await
+            .map_err(|_| Problem::not_found(format!("alerts[{index}]: no alert {}", item.id)))?;
+        seen.push((alert.id, item.version.min(alert.version)));
+    }
+    state
+        .store()
+        .mark_alerts_read(&user.username, &seen, jiff::Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) fn alert_problem(error: AlertError) -> Problem {

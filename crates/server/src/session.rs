@@ -260,8 +260,5 @@ async fn sign_out(
     )
 )]
 async fn me(caller: Caller) -> Result<Json<Me>, Problem> {
-    match caller.user() {
-        Some(user) => Ok(Json(Me::from(user))),
-        None => Err(Problem::new(ProblemKind::Unauthorized, "not signed in")),
-    }
+    Ok(Json(Me::from(caller.signed_in()?)))
 }

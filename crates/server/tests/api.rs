@@ -2775,6 +2775,14 @@ async fn check_alerts(
         "{}",
         mine.body
     );
+    assert_eq!(
+        (
+            mine.body["unread"].clone(),
+            mine.body["items"][0]["unread"].clone()
+        ),
+        (json!(1), json!(true)),
+        "a new alert is unread"
+    );
     let not_mine = request(server, "GET", "/api/v1/alerts?mine=true", Some(owner), None).await;
     assert_eq!(not_mine.body["items"], json!([]));
 
@@ -2839,6 +2847,71 @@ async fn check_alerts(
     let explained = step(Some(commune.clone()), explanation).await;
     assert_eq!(explained.status, 200, "{}", explained.body);
     assert_eq!(explained.body["alert"]["state"], "explanation_submitted");
+    assert_eq!(
+        explained.body["alert"]["unread"], false,
+        "whoever takes a step has seen the alert as it left it"
+    );
+    let unread_ids = |cookie: String| async move {
+        let listed = request(
+            server,
+            "GET",
+            "/api/v1/alerts?unread=true",
+            Some(&cookie),
+            None,
+        )
+        .await
+        .body;
+        let ids: Vec<i64> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_i64().unwrap())
+            .collect();
+        (ids, listed["unread"].clone())
+    };
+    assert_eq!(unread_ids(commune.clone()).await, (vec![], json!(0)));
+    assert!(unread_ids(admin.to_owned()).await.0.contains(&id));
+    let version = explained.body["alert"]["version"].as_i64().unwrap();
+    let read = |cookie: Option<&str>, body: Value| {
+        let cookie = cookie.map(str::to_owned);
+        async move {
+            request(
+                server,
+                "POST",
+                "/api/v1/alerts/read",
+                cookie.as_deref(),
+                Some(&body),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(
+        read(None, json!({"alerts": [{"id": id, "version": version}]})).await,
+        401
+    );
+    assert_eq!(
+        read(
+            Some(admin),
+            json!({"alerts": [{"id": id + 1000, "version": 1}]})
+        )
+        .await,
+        404
+    );
+    // A marker past the alert's version stops at it: the next change is unread again.
+    assert_eq!(
+        read(
+            Some(admin),
+            json!({"alerts": [{"id": id, "version": version + 100}]})
+        )
+        .await,
+        204
+    );
+    assert!(!unread_ids(admin.to_owned()).await.0.contains(&id));
+    assert_eq!(
+        request(server, "GET", &one, Some(admin), None).await.body["alert"]["unread"],
+        false
+    );
     assert_eq!(explained.body["attachments"][0]["name"], "bao-cao.pdf");
     assert_eq!(
         attach(&commune, "them.pdf", report).await.0,
@@ -2869,6 +2942,13 @@ async fn check_alerts(
         accepted.body["alert"]["state"], "accepted",
         "{}",
         accepted.body
+    );
+    assert_eq!(
+        request(server, "GET", &one, Some(&commune), None)
+            .await
+            .body["alert"]["unread"],
+        true,
+        "the commune has not seen the decision"
     );
     assert_eq!(
         step(Some(admin.to_owned()), accept).await.status,

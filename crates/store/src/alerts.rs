@@ -2,6 +2,8 @@
 //! facts found in JSON; every change to it checks and bumps its version, so that the rule watcher and a
 //! person acting on the same alert at the same moment cannot overwrite each other.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -354,6 +356,57 @@ impl Store {
         .await?;
         row.map(|row| Ok((decode_attachment(&row)?, row.try_get::<Vec<u8>, _>(8)?)))
             .transpose()
+    }
+
+    /// Records that `user` has seen each alert at the version given (never moving a read marker back),
+    /// durable when this returns. Versions are the caller's to cap at what it showed.
+    pub async fn mark_alerts_read(
+        &self,
+        user: &str,
+        seen: &[(i64, i64)],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for (alert, version) in seen {
+            sqlx::query(
+                "INSERT INTO alert_reads (username, alert, version, read_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (username, alert) DO UPDATE SET version = excluded.version, \
+                 read_at = excluded.read_at WHERE alert_reads.version < excluded.version",
+            )
+            .bind(user.to_owned())
+            .bind(*alert)
+            .bind(*version)
+            .bind(at.as_millisecond())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The version at which `user` last read each of `alerts` it has read.
+    pub async fn alert_read_versions(
+        &self,
+        user: &str,
+        alerts: &[i64],
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut versions = HashMap::new();
+        // Numbers only in the list: nothing the caller typed reaches the SQL.
+        for chunk in alerts.chunks(1000) {
+            let ids: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "SELECT alert, version FROM alert_reads WHERE username = $1 AND alert IN ({})",
+                ids.join(", ")
+            )))
+            .bind(user.to_owned())
+            .fetch_all(&self.pool)
+            .await?;
+            for row in rows {
+                versions.insert(row.try_get(0)?, row.try_get(1)?);
+            }
+        }
+        Ok(versions)
     }
 
     /// An alert's timeline, oldest first.

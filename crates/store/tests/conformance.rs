@@ -1,6 +1,8 @@
 //! The storage conformance suite: every test runs on SQLite, and on PostgreSQL when VANTAGE_TEST_POSTGRES
 //! is set, and must behave the same on both.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use jiff::civil::date;
 use vantage_model::access::{Role, User};
@@ -932,6 +934,29 @@ conformance!(
             ..AlertFilter::default()
         };
         assert!(listed(other_unit).await.is_empty());
+        // Read markers: per user, never moved back.
+        let read = |user: &'static str| async move {
+            store
+                .alert_read_versions(user, &[opened.id, opened.id + 1000])
+                .await
+                .unwrap()
+        };
+        assert!(read("leader").await.is_empty());
+        store
+            .mark_alerts_read("leader", &[(opened.id, 2)], at(4))
+            .await
+            .unwrap();
+        store
+            .mark_alerts_read("leader", &[(opened.id, 1)], at(5))
+            .await
+            .unwrap();
+        assert_eq!(read("leader").await, HashMap::from([(opened.id, 2)]));
+        store
+            .mark_alerts_read("leader", &[(opened.id, 3)], at(6))
+            .await
+            .unwrap();
+        assert_eq!(read("leader").await, HashMap::from([(opened.id, 3)]));
+        assert!(read("stc").await.is_empty());
         // Once closed, the subject may have a new alert.
         let closed = Alert {
             state: AlertState::Closed,
