@@ -607,7 +607,17 @@ pub(crate) async fn check(
                     }
                     let key = cell_key(row, false);
                     let value = row.number("value");
-                    let status = row.parse_optional("status", ObservationStatus::parse);
+                    let status =
+                        row.parse_optional("status", |text| {
+                            match ObservationStatus::parse(text)? {
+                            ObservationStatus::Deleted => Err(
+                                "values are deleted by a DHIS2 import with importStrategy=DELETE, \
+                                 not written as deleted"
+                                    .to_owned(),
+                            ),
+                            status => Ok(status),
+                        }
+                        });
                     let observation = Observation {
                         key: key?,
                         value: value?,

@@ -607,6 +607,21 @@ on_every_backend!(
     }
 );
 
+on_every_backend!(a_file_does_not_write_values_as_deleted, |store| {
+    let file = "indicator,unit,period,value,status\n\
+        BUD.REVENUE_TOTAL,68,202510,1000,deleted\n\
+        BUD.REVENUE_TOTAL,68,202511,1000,lost\n";
+    let errors = refused(store, ImportKind::Observations, file).await;
+    assert_eq!(
+        errors
+            .iter()
+            .map(|(row, column, _)| (*row, column.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, "status"), (3, "status")]
+    );
+    assert!(errors[0].2.contains("importStrategy=DELETE"), "{errors:?}");
+});
+
 on_every_backend!(reimporting_plain_values_keeps_the_review, |store| {
     let reviewed = "indicator,unit,period,value,status,comment\nBUD.REVENUE_TOTAL,68,202510,1000,approved,checked by STC\n";
     import_csv(

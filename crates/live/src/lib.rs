@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio::sync::{Mutex, broadcast};
 use vantage_engine::{CatalogError, CellChange, Engine, ResolveError};
-use vantage_model::record::{Observation, ObservationStatus, Target};
+use vantage_model::record::{Observation, Target};
 use vantage_model::unit::{UnitError, UnitRegistry};
 use vantage_store::{Store, StoreError, WriteCounts};
 
@@ -163,8 +163,7 @@ impl Analytics {
                 .iter()
                 .enumerate()
                 .map(|(index, observation)| {
-                    let value = (observation.status != ObservationStatus::Draft)
-                        .then_some(observation.value);
+                    let value = observation.status.counts().then_some(observation.value);
                     let key = &observation.key;
                     engine
                         .resolve(&key.indicator, &key.unit, key.period, value)

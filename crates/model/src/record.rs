@@ -24,11 +24,27 @@ impl fmt::Display for ObservationKey {
 }
 
 vocabulary!(
-    /// Where a value stands in approval: draft, then submitted, then approved or returned for correction.
+    /// Where a value stands in approval: draft, then submitted, then approved or returned for correction;
+    /// or deleted, a revision of its own (as DHIS2 keeps deleted values), so that the history of a cell
+    /// goes on unbroken when it is written again.
     ObservationStatus, "an observation status" {
         Draft => "draft", Submitted => "submitted", Approved => "approved", Returned => "returned",
+        Deleted => "deleted",
     }
 );
+
+impl ObservationStatus {
+    /// Whether a value in this status counts in analytics, dashboards and exports: drafts are seen only
+    /// in their owner's scope, deleted values nowhere but in the cell's history.
+    pub fn counts(self) -> bool {
+        !matches!(self, ObservationStatus::Draft | ObservationStatus::Deleted)
+    }
+
+    /// Whether a value in this status is there at all for those who enter and review it.
+    pub fn present(self) -> bool {
+        self != ObservationStatus::Deleted
+    }
+}
 
 /// One revision of a value. The store keeps every revision; the latest is the current value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

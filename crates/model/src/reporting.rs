@@ -33,7 +33,7 @@ pub fn task_state(
     let waiting = match stored {
         Some(ObservationStatus::Submitted) => return TaskState::Submitted,
         Some(ObservationStatus::Approved) => return TaskState::Approved,
-        None => TaskState::NotStarted,
+        None | Some(ObservationStatus::Deleted) => TaskState::NotStarted,
         Some(ObservationStatus::Draft) => TaskState::Draft,
         Some(ObservationStatus::Returned) => TaskState::Returned,
     };
@@ -190,6 +190,10 @@ mod tests {
         use ObservationStatus::*;
         assert_eq!(task_state(None, deadline, before), TaskState::NotStarted);
         assert_eq!(task_state(None, deadline, after), TaskState::Late);
+        assert_eq!(
+            task_state(Some(Deleted), deadline, before),
+            TaskState::NotStarted
+        );
         assert_eq!(task_state(Some(Draft), deadline, before), TaskState::Draft);
         assert_eq!(task_state(Some(Draft), deadline, after), TaskState::Late);
         assert_eq!(

@@ -3,7 +3,7 @@
 //! data set. Imports are checked exactly as other writes are; valid values are written and each bad one
 //! comes back as a conflict, as DHIS2 does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vantage_ingest::adx::AdxValue;
-use vantage_ingest::dhis2::{CSV_COLUMNS, Dhis2Format, data_value_rows};
+use vantage_ingest::dhis2::{CSV_COLUMNS, Dhis2Format, VALUE_COLUMNS, data_value_rows};
 use vantage_model::period::Period;
 use vantage_model::record::{Observation, ObservationStatus};
 use vantage_store::ObservationFilter;
@@ -66,7 +66,9 @@ pub(crate) struct ImportQuery {
     #[serde(rename = "dryRun")]
     #[param(rename = "dryRun")]
     dry_run: Option<bool>,
-    /// `CREATE` (new values only), `UPDATE` (existing values only) or `CREATE_AND_UPDATE` (default).
+    /// `CREATE` (new values only), `UPDATE` (existing values only), `CREATE_AND_UPDATE` (default) or
+    /// `DELETE` (the values of the cells named, which need no value; the deletion is a revision of the
+    /// cell's history).
     #[serde(rename = "importStrategy")]
     #[param(rename = "importStrategy")]
     import_strategy: Option<String>,
@@ -107,6 +109,7 @@ enum Strategy {
     Create,
     Update,
     CreateAndUpdate,
+    Delete,
 }
 
 /// Imports a DHIS2 data value set (`{dataSet, period, orgUnit, dataValues: [{dataElement, period, orgUnit,
@@ -146,15 +149,28 @@ async fn import_values(
         "CREATE" => Strategy::Create,
         "UPDATE" => Strategy::Update,
         "CREATE_AND_UPDATE" | "NEW_AND_UPDATES" => Strategy::CreateAndUpdate,
+        "DELETE" | "DELETES" => Strategy::Delete,
         other => {
             return Err(Problem::invalid(
                 "importStrategy",
-                format!("`{other}` is not CREATE, UPDATE or CREATE_AND_UPDATE"),
+                format!("`{other}` is not CREATE, UPDATE, CREATE_AND_UPDATE or DELETE"),
             ));
         }
     };
     let dry_run = query.dry_run.unwrap_or(false);
-    let rows = data_value_rows(&body, format).map_err(|error| Problem::invalid("body", error))?;
+    let mut rows =
+        data_value_rows(&body, format).map_err(|error| Problem::invalid("body", error))?;
+    if strategy == Strategy::Delete {
+        // A deletion names a cell; DHIS2 asks no value of it, so a missing one passes the value check.
+        let value = VALUE_COLUMNS.iter().position(|column| *column == "value");
+        for (_, row) in &mut rows {
+            if let Some(cell) = value.and_then(|at| row.get_mut(at))
+                && cell.trim().is_empty()
+            {
+                "0".clone_into(cell);
+            }
+        }
+    }
     let (prepared, errors) = Batch::DHIS2_VALUES
         .check_rows(&state, &user.username, rows, Vec::new(), true, &|fields| {
             outside_grant(&state, &caller, fields)
@@ -179,7 +195,7 @@ async fn import_values(
     let observations = prepared.into_observations();
     let keys: Vec<_> = observations.iter().map(|o| o.key.clone()).collect();
     let stored = state.store().current_observations(&keys).await?;
-    let existing: HashSet<_> = stored.iter().map(|o| o.key.clone()).collect();
+    let existing: HashMap<_, _> = stored.iter().map(|o| (o.key.clone(), o.value)).collect();
     // Approved values are locked, here as for any write.
     let locked: HashSet<_> = stored
         .into_iter()
@@ -193,25 +209,31 @@ async fn import_values(
         object: format!("{}/{}/{}", o.key.indicator, o.key.unit, o.key.period),
         value: "the value is approved and locked; an admin unlocks it first".to_owned(),
     }));
-    let (chosen, mut skipped): (Vec<_>, Vec<_>) =
+    let (mut chosen, mut skipped): (Vec<_>, Vec<_>) =
         observations.into_iter().partition(|o| match strategy {
-            Strategy::Create => !existing.contains(&o.key),
-            Strategy::Update => existing.contains(&o.key),
+            Strategy::Create => !existing.contains_key(&o.key),
+            Strategy::Update | Strategy::Delete => existing.contains_key(&o.key),
             Strategy::CreateAndUpdate => true,
         });
     skipped.extend(refused);
-    let ignored = (conflicted.len() + skipped.len()) as u64;
-    let count = if dry_run {
-        let created = chosen.iter().filter(|o| !existing.contains(&o.key)).count() as u64;
-        ImportCount {
-            imported: created,
-            updated: chosen.len() as u64 - created,
-            ignored,
-            deleted: 0,
+    if strategy == Strategy::Delete {
+        // The deletion keeps the value it ends, so that the cell's history reads as it was.
+        for observation in &mut chosen {
+            observation.value = existing[&observation.key];
+            observation.status = ObservationStatus::Deleted;
+            observation.comment = None;
         }
+    }
+    let ignored = (conflicted.len() + skipped.len()) as u64;
+    let created = chosen
+        .iter()
+        .filter(|o| !existing.contains_key(&o.key))
+        .count() as u64;
+    let (written, unchanged) = if dry_run {
+        (chosen.len() as u64, 0)
     } else {
         let counts = state.analytics.write_observations(&chosen).await?;
-        let detail = json!({"format": "dhis2", "created": counts.created, "updated": counts.updated, "ignored": ignored});
+        let detail = json!({"format": "dhis2", "strategy": query.import_strategy, "created": counts.created, "updated": counts.updated, "ignored": ignored});
         audit::record(
             &state,
             &user.username,
@@ -220,18 +242,26 @@ async fn import_values(
             detail,
         )
         .await?;
+        (counts.created + counts.updated, counts.unchanged)
+    };
+    // A cell written again after its value was deleted counts as imported, as in DHIS2; unchanged
+    // values count as ignored.
+    let count = if strategy == Strategy::Delete {
         ImportCount {
-            imported: counts.created,
-            // Unchanged values count as ignored, as in DHIS2.
-            updated: counts.updated,
-            ignored: ignored + counts.unchanged,
+            imported: 0,
+            updated: 0,
+            ignored: ignored + unchanged,
+            deleted: written,
+        }
+    } else {
+        ImportCount {
+            imported: created,
+            updated: written.saturating_sub(created),
+            ignored: ignored + unchanged,
             deleted: 0,
         }
     };
-    let status = match (
-        conflicts.is_empty(),
-        count.imported + count.updated > 0 || !chosen.is_empty(),
-    ) {
+    let status = match (conflicts.is_empty(), written > 0 || !chosen.is_empty()) {
         (true, _) => "SUCCESS",
         (false, true) => "WARNING",
         (false, false) => "ERROR",
@@ -320,7 +350,7 @@ async fn export_values(
             ..ObservationFilter::default()
         };
         for observation in state.store().observations(&filter).await? {
-            if observation.key.period != period || observation.status == ObservationStatus::Draft {
+            if observation.key.period != period || !observation.status.counts() {
                 continue;
             }
             let engine = state.analytics.engine();

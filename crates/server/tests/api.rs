@@ -2299,6 +2299,89 @@ async fn check_dhis2(server: std::net::SocketAddr, owner: &str, admin: &str) {
         "internal values stay internal"
     );
 
+    // DELETE names cells, with or without values; a deleted value is a revision, and writing the cell
+    // again goes on from it.
+    let removal = json!({
+        "dataSet": "SEC", "period": "202604", "orgUnit": "22924",
+        "dataValues": [
+            {"dataElement": "SEC.CRIME_CASES"},
+            {"dataElement": "SEC.CRIME_CASES", "period": "202602", "value": "1"},
+        ]
+    });
+    let dry_delete = post("?importStrategy=DELETE&dryRun=true", removal.clone()).await;
+    assert_eq!(
+        dry_delete.body["importCount"],
+        json!({"imported": 0, "updated": 0, "ignored": 1, "deleted": 1}),
+        "{}",
+        dry_delete.body
+    );
+    let deleted = post("?importStrategy=DELETE", removal.clone()).await;
+    assert_eq!(
+        (
+            deleted.body["status"].clone(),
+            deleted.body["importCount"].clone()
+        ),
+        (
+            json!("SUCCESS"),
+            json!({"imported": 0, "updated": 0, "ignored": 1, "deleted": 1})
+        ),
+        "{}",
+        deleted.body
+    );
+    let gone = april.replace("22918", "22924");
+    assert_eq!(
+        request(server, "GET", &gone, Some(admin), None).await.body["value"],
+        Value::Null
+    );
+    assert_eq!(
+        export(Some(admin), true).await.body["dataValues"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "a deleted value is not exported"
+    );
+    assert_eq!(
+        post("?importStrategy=DELETE", removal).await.body["importCount"]["deleted"],
+        0,
+        "deleted once"
+    );
+    let rewritten = post("?importStrategy=CREATE", set("6")).await;
+    assert_eq!(
+        rewritten.body["importCount"]["imported"], 1,
+        "{}",
+        rewritten.body
+    );
+    let history = request(
+        server,
+        "GET",
+        "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22924&period=202604",
+        Some(admin),
+        None,
+    )
+    .await
+    .body;
+    let revisions: Vec<(Value, Value, Value)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["revision"].clone(),
+                item["value"].clone(),
+                item["status"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revisions,
+        [
+            (json!(3), json!(2.0), json!("submitted")),
+            (json!(2), json!(2.0), json!("deleted")),
+            (json!(1), json!(2.0), json!("submitted"))
+        ]
+    );
+
     // The same in DHIS2's CSV, by suffix or by Content-Type and Accept.
     let csv = "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\nSEC.CRIME_CASES,202603,22918,,,9\nSEC.CRIME_CASES,202603,22924,,,x\n";
     let by_suffix = request_text(

@@ -187,6 +187,7 @@ pub struct ObservationFilter {
     pub from: Option<Date>,
     /// Periods ending on or before this day.
     pub to: Option<Date>,
+    /// Values in this status; by default every status but `deleted`.
     pub status: Option<ObservationStatus>,
 }
 
@@ -552,8 +553,9 @@ impl Store {
         if let Some(to) = filter.to {
             condition("period_end <=", Cell::int(convert::day_number(to)));
         }
-        if let Some(status) = filter.status {
-            condition("status =", Cell::text(status.as_str()));
+        match filter.status {
+            Some(status) => condition("status =", Cell::text(status.as_str())),
+            None => condition("status <>", Cell::text(ObservationStatus::Deleted.as_str())),
         }
         let filter = if conditions.is_empty() {
             String::new()
@@ -572,7 +574,8 @@ impl Store {
         Ok(observations)
     }
 
-    /// Streams the current value of every cell that counts in analytics (all but drafts) to `visit`,
+    /// Streams the current value of every cell that counts in analytics (all but drafts and deleted
+    /// values, as [`ObservationStatus::counts`] says) to `visit`,
     /// without building observations: the engine's start-up load, which must read millions. Values come
     /// grouped by (indicator, period), one row per group with its units and values packed in a text
     /// (units are codes; values are written with enough digits to read back exactly), because the
@@ -590,7 +593,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT indicator, period, {packed} FROM observations \
-             WHERE status <> 'draft' GROUP BY indicator, period"
+             WHERE status NOT IN ('draft', 'deleted') GROUP BY indicator, period"
         );
         let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&self.pool);
         let mut count = 0;
@@ -622,7 +625,7 @@ impl Store {
         Ok(count)
     }
 
-    /// The current values of these cells, those that have one.
+    /// The current values of these cells, those that have one (a deleted value is none).
     pub async fn current_observations(
         &self,
         keys: &[ObservationKey],
@@ -640,12 +643,16 @@ impl Store {
                 .await?
                 .into_values()
             {
-                found.push(Observation::decode(row)?);
+                let observation = Observation::decode(row)?;
+                if observation.status.present() {
+                    found.push(observation);
+                }
             }
         }
         Ok(found)
     }
 
+    /// How many cells have a current row, deleted values included.
     pub async fn count_observations(&self) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM observations")
             .fetch_one(&self.pool)

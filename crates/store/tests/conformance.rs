@@ -255,6 +255,54 @@ conformance!(
         );
         assert_eq!(history[1].comment.as_deref(), Some("corrected"));
         assert_eq!(store.count_observations().await.unwrap(), 3);
+
+        // A deletion is a revision: the value is gone for readers, its history goes on.
+        let deleted = Observation {
+            status: ObservationStatus::Deleted,
+            comment: None,
+            ..revised.clone()
+        };
+        assert_eq!(
+            store.write_observations(&[deleted]).await.unwrap(),
+            counts(0, 1, 0)
+        );
+        let keys = [batch[0].key.clone(), batch[1].key.clone()];
+        let current = store.current_observations(&keys).await.unwrap();
+        assert_eq!(
+            current.iter().map(|o| &o.key).collect::<Vec<_>>(),
+            [&batch[1].key]
+        );
+        assert_eq!(
+            store
+                .observations(&ObservationFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let mut counted = 0;
+        store
+            .for_each_counted_value(|_| {
+                counted += 1;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(counted, 2, "a deleted value does not count");
+        store.write_observations(&[batch[0].clone()]).await.unwrap();
+        let history = store.observation_history(&batch[0].key).await.unwrap();
+        assert_eq!(
+            history
+                .iter()
+                .map(|o| (o.value, o.status))
+                .collect::<Vec<_>>(),
+            [
+                (10.0, ObservationStatus::Submitted),
+                (12.5, ObservationStatus::Submitted),
+                (12.5, ObservationStatus::Deleted),
+                (10.0, ObservationStatus::Submitted)
+            ]
+        );
     }
 );
 
