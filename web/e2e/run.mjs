@@ -3,7 +3,8 @@
 //   VANTAGE_URL=http://127.0.0.1:18080 node e2e/run.mjs [--soak[=minutes]]
 // Screenshots go to ../target/e2e/. Exit code 1 on any failure, 2 when the server is not ready.
 // What is written (a value, a layout, a flood level that raises alerts) is put back afterwards, so runs
-// repeat; only the alert explained and accepted stays so (one of the several the demo assigns to thongke).
+// repeat; only the alert explained and accepted stays so (one of the several the demo assigns to thongke),
+// and what was read stays read (each run's new alerts are unread again).
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
 import { dirname, join, resolve } from 'node:path'
@@ -706,17 +707,51 @@ async function poll(probe, ms = 10000) {
   }
 }
 
-/** The count the header's bell shows once it has one. */
-async function bellCount(page) {
-  await page.waitForSelector('[data-role=alert-bell]:not([data-count=""])', { timeout: 15000 })
-  return Number(await page.locator('[data-role=alert-bell]').getAttribute('data-count'))
+/** What the header's bell tells once it has counted: the alerts awaiting the user, and how many of those are unread. */
+async function bellCounts(page) {
+  const bell = page.locator('[data-role=alert-bell]:not([data-count=""])')
+  await bell.waitFor({ timeout: 15000 })
+  return { unread: Number(await bell.getAttribute('data-count')), awaiting: Number(await bell.getAttribute('data-awaiting')) }
 }
 
-/** Waits until the bell shows `count` (it follows the live stream); false when it does not within 10 s. */
-async function bellShows(page, count) {
+/**
+ * Waits until the bell shows `counts` (`unread`, `awaiting` or both; it follows the live stream and the
+ * user's reading); false when it does not within 10 s.
+ */
+async function bellShows(page, counts) {
   return page
-    .waitForFunction((n) => Number(document.querySelector('[data-role=alert-bell]')?.getAttribute('data-count')) === n, count, { timeout: 10000 })
+    .waitForFunction(
+      (want) => {
+        const bell = document.querySelector('[data-role=alert-bell]')
+        const shown = { unread: bell?.getAttribute('data-count'), awaiting: bell?.getAttribute('data-awaiting') }
+        return Object.entries(want).every(([name, n]) => !!shown[name] && Number(shown[name]) === n)
+      },
+      counts,
+      { timeout: 10000 },
+    )
     .then(() => true, () => false)
+}
+
+/** Waits until the alerts page lists `n` rows, all of them unread when `unread`; false when it does not within 10 s. */
+async function rowsListed(page, n, unread) {
+  return page
+    .waitForFunction(
+      ([want, onlyUnread]) => {
+        const rows = [...document.querySelectorAll('.alerts[data-ready="1"] [data-role=alert-row]')]
+        return rows.length === want && (!onlyUnread || rows.every((row) => row.dataset.unread === 'true'))
+      },
+      [n, unread],
+      { timeout: 10000 },
+    )
+    .then(() => true, () => false)
+}
+
+/** The ids of the alerts listed, and of those marked unread (each with the words that say so). */
+async function listedRows(page) {
+  return page.locator('[data-role=alert-row]').evaluateAll((rows) => ({
+    ids: rows.map((row) => Number(row.dataset.id)),
+    unread: rows.filter((row) => row.dataset.unread === 'true' && row.querySelector('[data-role=unread-mark]')?.textContent.trim()).map((row) => Number(row.dataset.id)),
+  }))
 }
 
 const FLOOD_INDICATOR = 'DIS.FLOOD_ALERT_LEVEL'
@@ -727,9 +762,10 @@ const FLOOD_LEVEL = 3
 /**
  * Alerts and explanations: the list and its filters, one alert's timeline and the figure behind it,
  * the explanation badges of dashboard tiles; critical alerts raised by writing flood levels (the
- * wall is taken over, the leaders' bell rises, both live), acknowledged by an operator and through
- * the API, and closed by themselves once the levels are put back; an alert explained by the data
- * owner it was assigned to, with a corrective action, and accepted by a leader on a phone.
+ * wall is taken over, the leaders' bell rises, both live; a leader reads them from the bell, one by
+ * opening it, the rest with "mark all as read"), acknowledged by an operator and through the API, and
+ * closed by themselves once the levels are put back; an alert explained by the data owner it was
+ * assigned to, with a corrective action, and accepted by a leader on a phone.
  */
 async function alertChecks(browser) {
   console.log('alerts')
@@ -869,7 +905,7 @@ async function criticalAlertChecks(browser) {
   const desk = await leader.context.newPage()
   await desk.goto(`${BASE}/`)
   await desk.waitForSelector('.overview[data-ready="1"]', { timeout: 20000 })
-  const before = await bellCount(desk)
+  const before = await bellCounts(desk)
   const wall = await admin.context.newPage()
   await wall.goto(`${BASE}/wall?every=30`)
   await wall.waitForSelector('.wall .field', { timeout: 15000 })
@@ -907,7 +943,20 @@ async function takeoverAndAcknowledge(browser, adminContext, wall, desk, before,
   check(took && (await wall.locator('[data-role=wall-finding]').innerText()).includes(String(FLOOD_LEVEL)), `the takeover states the finding ("${took ? await wall.locator('[data-role=wall-finding]').innerText() : ''}")`)
   check(await noScrollbars(wall), 'wall takeover: no scrollbars')
   await shot(wall, 'wall-takeover')
-  check(await bellShows(desk, before + 2), `the leader's bell counts the two new alerts live (${before} → ${before + 2})`)
+  const risen = { unread: before.unread + 2, awaiting: before.awaiting + 2 }
+  check(await bellShows(desk, risen), `the leader's bell counts the two new alerts live, unread (${before.unread} → ${risen.unread}) and awaiting (${before.awaiting} → ${risen.awaiting})`)
+
+  // the leader follows the bell to what awaits: the new alerts are marked unread, opening one reads it
+  await desk.click('[data-role=alert-bell]')
+  await desk.waitForSelector('.alerts[data-ready="1"] [data-role=alert-row]', { timeout: 20000 })
+  const listed = await listedRows(desk)
+  check(
+    /awaiting=1/.test(desk.url()) && listed.unread.includes(first.id) && listed.unread.includes(second.id) && listed.unread.length === risen.unread,
+    `the bell opens what awaits the leader, the ${risen.unread} unread rows marked so, the two new ones among them (${listed.unread.length} of ${listed.ids.length})`,
+  )
+  await desk.click(`[data-role=alert-row][data-id="${first.id}"]`)
+  await desk.waitForSelector(`.alert[data-ready="1"][data-id="${first.id}"]`, { timeout: 15000 })
+  check(await bellShows(desk, { unread: risen.unread - 1 }), `opening alert #${first.id} reads it: the leader's bell falls to ${risen.unread - 1} unread live`)
 
   // an operator acknowledges the first on its page
   const operator = await newContext(browser)
@@ -921,13 +970,39 @@ async function takeoverAndAcknowledge(browser, adminContext, wall, desk, before,
   check(acknowledged && (await last.getAttribute('data-event')) === 'acknowledge' && (await last.getAttribute('data-actor')) === 'operator', `operator acknowledges alert #${first.id} on its page; the timeline says who`)
   reportErrors(operator.errors, 'operator acknowledges')
   await operator.context.close()
+  // the leader still has it open: the acknowledged version is read as well
+  const reread = await poll(async () => {
+    const seen = (await apiJson(desk.context(), `/alerts/${first.id}`)).alert
+    return seen.state === 'acknowledged' && seen.unread === false
+  })
+  check(!!reread && (await desk.getAttribute('.alert', 'data-state')) === 'acknowledged', `the leader's open page of #${first.id} follows the acknowledgement live and reads it too`)
+
+  // back on the list: the unread ones only, then all of them marked read
+  await desk.goBack()
+  await desk.waitForSelector('.alerts[data-ready="1"]', { timeout: 20000 })
+  await desk.check('[data-role=unread-filter]')
+  await desk.waitForURL(/unread=1/, { timeout: 5000 }).catch(() => {})
+  await rowsListed(desk, risen.unread - 1, true)
+  const unreadOnly = await listedRows(desk)
+  check(
+    /awaiting=1/.test(desk.url()) && unreadOnly.ids.length === risen.unread - 1 && unreadOnly.unread.length === unreadOnly.ids.length && unreadOnly.ids.includes(second.id) && !unreadOnly.ids.includes(first.id),
+    `"unread" keeps the ${risen.unread - 1} unread alerts awaiting the leader, #${second.id} among them, not #${first.id} (${unreadOnly.ids.length} rows; ${new URL(desk.url()).search})`,
+  )
+  await desk.click('[data-role=mark-all-read]')
+  const emptied = await desk.waitForSelector('.alerts[data-ready="1"] [data-role=empty]', { timeout: 10000 }).then(() => true, () => false)
+  check(emptied && (await bellShows(desk, { unread: 0 })), `"mark all as read" empties the unread list, and the bell shows 0 unread live`)
+  await desk.uncheck('[data-role=unread-filter]')
+  await rowsListed(desk, risen.awaiting - 1, false)
+  const allRead = await listedRows(desk)
+  check(allRead.ids.length === risen.awaiting - 1 && allRead.unread.length === 0 && (await desk.locator('[data-role=mark-all-read]').count()) === 0, `what awaits the leader is listed again (${allRead.ids.length}), none marked unread, nothing left to mark`)
+  await shot(desk, 'alerts-read')
 
   // the second through the API: it leaves the wall
   const step = await adminContext.request.post(`${BASE}/api/v1/alerts/${second.id}/steps`, { data: { action: 'acknowledge' }, headers: { Origin: BASE } })
   check(step.ok(), `alert #${second.id} is acknowledged through the API (HTTP ${step.status()})`)
   const gone = await takeover.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false)
   check(gone, `acknowledged, alert #${second.id} no longer holds the wall (${await wall.locator('[data-role=wall-alert]').count() ? 'another open critical alert does' : 'the boards are back'})`)
-  check(await bellShows(desk, before), `the leader's bell is back to ${before} live`)
+  check(await bellShows(desk, { unread: 0, awaiting: before.awaiting }), `the leader's bell is back to ${before.awaiting} awaiting live, none of them unread`)
 }
 
 /**
@@ -948,8 +1023,8 @@ async function explanationChecks(browser) {
   const page = await owner.context.newPage()
   await page.goto(`${BASE}/canh-bao/${alert.id}`)
   await page.waitForSelector('.alert[data-ready="1"] [data-role=explain]', { timeout: 15000 })
-  const bell = await bellCount(page)
-  check(bell === assigned.length, `thongke's bell counts the ${assigned.length} alerts it is to explain (${bell})`)
+  const bell = await bellCounts(page)
+  check(bell.awaiting === assigned.length, `thongke's bell counts the ${assigned.length} alerts it is to explain (${bell.awaiting}, ${bell.unread} unread)`)
 
   const action = `${E2E_MARK}: đôn đốc các đơn vị báo cáo đúng hạn`
   const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
@@ -975,7 +1050,7 @@ async function explanationChecks(browser) {
   const submitted = await page.waitForSelector('.alert[data-state=explanation_submitted]', { timeout: 10000 }).then(() => true, () => false)
   const shown = await page.locator('[data-role=corrective-action]').last().innerText().catch(() => '')
   check(submitted && shown.includes(action), `thongke explains alert #${alert.id} with a corrective action ("${shown.trim().slice(0, 80)}")`)
-  check(await bellShows(page, assigned.length - 1), `thongke's bell goes down to ${assigned.length - 1} live`)
+  check(await bellShows(page, { awaiting: assigned.length - 1 }), `thongke's bell goes down to ${assigned.length - 1} awaiting live`)
   reportErrors(owner.errors, 'explanation')
   await owner.context.close()
 

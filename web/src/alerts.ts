@@ -1,9 +1,9 @@
 /**
  * Alerts without the screen: a finding told in one sentence, what a dashboard tile says about the
- * explanation of its figure, what awaits the signed-in user, which alert takes over the wall, and the
- * alerts page's filters as the address states them.
+ * explanation of its figure, what awaits the signed-in user and what of it is unread, which alert takes
+ * over the wall, and the alerts page's filters as the address states them.
  */
-import type { Alert, AlertExplanation, AlertFilters, AlertFinding, AlertState, Role, Severity, TargetBound } from './api'
+import type { Alert, AlertExplanation, AlertFilters, AlertFinding, AlertState, ReadMark, Role, Severity, TargetBound } from './api'
 import { targetText } from './explain'
 import { formatDate, formatMeasured, formatNumber, formatPercent } from './format'
 import { localName, type Lang, type MessageKey } from './i18n'
@@ -151,6 +151,17 @@ export function awaitingRule(role: Role | undefined): AwaitingRule | null {
   return null
 }
 
+/** What the bell tells: how many alerts await the user's step, and how many of those the user has not read. */
+export function bellCounts(alerts: readonly Alert[], rule: AwaitingRule): { awaiting: number; unread: number } {
+  const awaiting = alerts.filter(rule.keep)
+  return { awaiting: awaiting.length, unread: awaiting.filter((alert) => alert.unread === true).length }
+}
+
+/** The unread ones among the alerts shown, at the version shown: a change made since stays unread. */
+export function unreadMarks(alerts: readonly Pick<Alert, 'id' | 'version' | 'unread'>[]): ReadMark[] {
+  return alerts.filter((alert) => alert.unread === true).map(({ id, version }) => ({ id, version }))
+}
+
 // ---- the wall ----
 
 /** The alert that takes the wall over: the newest critical one nobody has acknowledged, and how many there are. */
@@ -172,6 +183,8 @@ export interface PageFilters {
   escalated: boolean
   /** What awaits the caller, as the header's bell counts it. */
   awaiting: boolean
+  /** Only what changed since the caller last read it. */
+  unread: boolean
 }
 
 type Query = Record<string, unknown>
@@ -193,6 +206,7 @@ export function filtersFromQuery(query: Query): PageFilters {
     mine: flag('mine'),
     escalated: flag('escalated'),
     awaiting: flag('awaiting'),
+    unread: flag('unread'),
   }
 }
 
@@ -204,6 +218,7 @@ export function queryFromFilters(filters: PageFilters): Record<string, string> {
   if (filters.mine) query.mine = '1'
   if (filters.escalated) query.escalated = '1'
   if (filters.awaiting) query.awaiting = '1'
+  if (filters.unread) query.unread = '1'
   return query
 }
 
@@ -217,6 +232,7 @@ export function listRequest(filters: PageFilters, role: Role | undefined): Await
   if (filters.domain) narrowing.domain = filters.domain
   if (filters.mine) narrowing.mine = true
   if (filters.escalated) narrowing.escalated = true
+  if (filters.unread) narrowing.unread = true
   const awaiting = filters.awaiting ? awaitingRule(role) : null
   if (awaiting) return { filters: { ...awaiting.filters, ...narrowing }, keep: awaiting.keep }
   return { filters: { ...narrowing, state: ALERT_STATES.join(',') }, keep: () => true }

@@ -325,6 +325,24 @@ export interface Alert {
   /** The explanation is awaited past its deadline. */
   overdue: boolean
   triggers: number
+  /** Bumped by every change; what a read marker records. */
+  version: number
+  /** Changed since the signed-in user last read it; null for anonymous callers. */
+  unread: boolean | null
+}
+
+/** An alert as the user saw it, to mark read at that version. */
+export interface ReadMark {
+  id: number
+  version: number
+}
+
+export interface AlertList {
+  /** The most recently changed first, at most 500. */
+  items: Alert[]
+  truncated: boolean
+  /** How many of the matching alerts (before the cut at 500) the caller has not read. */
+  unread: number
 }
 
 export interface CorrectiveAction {
@@ -377,6 +395,7 @@ export interface AlertFilters {
   assignee?: string
   mine?: boolean
   escalated?: boolean
+  unread?: boolean
 }
 
 export interface AlertStep {
@@ -408,6 +427,11 @@ export class ApiError extends Error {
 export const cachedSince = ref<Date | null>(null)
 /** The last time any API answer arrived from the network. */
 export const lastNetworkAnswer = ref<Date | null>(null)
+/**
+ * Bumped when the signed-in user marked alerts read. The stream tells only of changes to alerts, not
+ * of a user's own read markers, so what counts unread alerts (the bell) listens to this as well.
+ */
+export const alertsMarkedRead = ref(0)
 
 /** Header the service worker adds to answers it serves from its cache. */
 export const CACHED_AT_HEADER = 'X-Vantage-Cached-At'
@@ -531,8 +555,13 @@ export const api = {
     request<UploadSummary>('POST', `/uploads/observations${query({ accept_valid: acceptValid })}`, file),
   reviews: (p: { from?: string; to?: string; status?: 'approved' } = {}) => get<{ items: ReviewItem[]; truncated?: boolean }>(`/reviews${query(p)}`),
 
-  alerts: (filters: AlertFilters = {}) => get<{ items: Alert[]; truncated: boolean }>(`/alerts${query({ ...filters })}`),
+  alerts: (filters: AlertFilters = {}) => get<AlertList>(`/alerts${query({ ...filters })}`),
   alert: (id: number | string) => get<AlertDetail>(`/alerts/${encodeURIComponent(id)}`),
+  /** Marks alerts read at the versions shown (at most 500; the server never moves a marker back). */
+  async markAlertsRead(seen: ReadMark[]): Promise<void> {
+    await request<void>('POST', '/alerts/read', { alerts: seen })
+    alertsMarkedRead.value++
+  },
   /** Takes a step; answers the alert as it is afterwards, with the steps the caller may take next. */
   alertStep: (id: number | string, step: AlertStep) => request<AlertDetail>('POST', `/alerts/${encodeURIComponent(id)}/steps`, step),
   /** Attaches a file to the explanation (the assigned unit, before it submits). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Alert, AlertFinding, AlertState } from '../src/api'
 import {
   awaitingRule,
+  bellCounts,
   explanationBadge,
   filtersFromQuery,
   findingSentence,
@@ -11,6 +12,7 @@ import {
   readExplanation,
   ruleName,
   tileBadges,
+  unreadMarks,
   wallTakeover,
 } from '../src/alerts'
 
@@ -107,6 +109,8 @@ function alert(state: AlertState, extra: Partial<Alert> = {}): Alert {
     escalated_at: null,
     overdue: false,
     triggers: 1,
+    version: 1,
+    unread: false,
     ...extra,
   }
 }
@@ -167,6 +171,31 @@ describe('the bell: what awaits the signed-in user', () => {
     expect(awaitingRule('viewer')).toBeNull()
     expect(awaitingRule(undefined)).toBeNull()
   })
+  it('counts the unread ones among those awaiting, not among the others', () => {
+    const alerts = [
+      alert('open', { unread: true }),
+      alert('open'),
+      alert('explanation_submitted', { unread: true }),
+      alert('assigned', { unread: true }),
+      alert('acknowledged', { unread: true }),
+    ]
+    expect(bellCounts(alerts, awaitingRule('leader')!)).toEqual({ awaiting: 3, unread: 2 })
+    expect(bellCounts(alerts, awaitingRule('data_owner')!)).toEqual({ awaiting: 1, unread: 1 })
+    expect(bellCounts([], awaitingRule('leader')!)).toEqual({ awaiting: 0, unread: 0 })
+  })
+})
+
+describe('marking alerts read', () => {
+  it('marks the unread alerts shown at the version shown', () => {
+    const alerts = [alert('open', { id: 12, version: 4, unread: true }), alert('open', { id: 13, version: 2 }), alert('assigned', { id: 14, version: 9, unread: true })]
+    expect(unreadMarks(alerts)).toEqual([
+      { id: 12, version: 4 },
+      { id: 14, version: 9 },
+    ])
+  })
+  it('marks nothing for an anonymous caller, for whom nothing is unread or read', () => {
+    expect(unreadMarks([alert('open', { unread: null })])).toEqual([])
+  })
 })
 
 describe('wall takeover', () => {
@@ -190,9 +219,10 @@ describe('wall takeover', () => {
 
 describe('the alerts page’s filters', () => {
   it('reads the address and writes it back', () => {
-    const filters = filtersFromQuery({ state: 'assigned', severity: 'critical', domain: 'BUD', mine: '1', escalated: 'true', awaiting: '0' })
-    expect(filters).toEqual({ state: 'assigned', severity: 'critical', domain: 'BUD', mine: true, escalated: true, awaiting: false })
-    expect(queryFromFilters(filters)).toEqual({ state: 'assigned', severity: 'critical', domain: 'BUD', mine: '1', escalated: '1' })
+    const filters = filtersFromQuery({ state: 'assigned', severity: 'critical', domain: 'BUD', mine: '1', escalated: 'true', awaiting: '0', unread: '1' })
+    expect(filters).toEqual({ state: 'assigned', severity: 'critical', domain: 'BUD', mine: true, escalated: true, awaiting: false, unread: true })
+    expect(queryFromFilters(filters)).toEqual({ state: 'assigned', severity: 'critical', domain: 'BUD', mine: '1', escalated: '1', unread: '1' })
+    expect(filtersFromQuery(queryFromFilters(filtersFromQuery({})))).toMatchObject({ unread: false, awaiting: false })
   })
   it('ignores values that are not states or severities', () => {
     expect(filtersFromQuery({ state: 'gone', severity: ['loud'] })).toMatchObject({ state: null, severity: null })
@@ -208,6 +238,11 @@ describe('the alerts page’s filters', () => {
     const request = listRequest(filtersFromQuery({ awaiting: '1', domain: 'BUD' }), 'data_owner')
     expect(request.filters).toEqual({ mine: true, state: 'assigned', domain: 'BUD' })
     expect(request.keep(alert('explanation_submitted'))).toBe(false)
+  })
+  it('asks the server for the unread ones only, with or without what awaits the caller', () => {
+    expect(listRequest(filtersFromQuery({ unread: '1' }), 'leader').filters).toEqual({ unread: true, state: 'open,acknowledged,assigned,explanation_submitted,accepted,closed' })
+    expect(listRequest(filtersFromQuery({ unread: '1', awaiting: '1' }), 'leader').filters).toEqual({ state: 'open,assigned,explanation_submitted', unread: true })
+    expect(listRequest(filtersFromQuery({ unread: '0' }), 'leader').filters).not.toHaveProperty('unread')
   })
 })
 

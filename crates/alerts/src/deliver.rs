@@ -1,6 +1,6 @@
 //! Sending notifications: messages composed from outbox items (one notice, or a digest of several), sent
-//! by e-mail over SMTP or as a signed webhook POST. Only plain TCP: a mail relay or an HTTPS endpoint is
-//! reached through the local relay or proxy a province's network already has.
+//! by e-mail over SMTP or as a signed webhook POST (HTTP or HTTPS). SMTP is plain TCP: a relay that
+//! wants TLS is reached through the local relay a province's network already has.
 
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use vantage_model::alert::{Alert, Severity, TimelineEntry, TimelineEvent};
 use vantage_model::notify::Channel;
+use vantage_outbound::{Call, HttpClient, Method};
 
 /// How long one delivery may take before it counts as failed.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -192,6 +193,7 @@ pub(crate) async fn send(
     channel: &Channel,
     message: &Message,
     smtp: Option<&SmtpRelay>,
+    http: &HttpClient,
     now: Timestamp,
 ) -> Result<(), String> {
     let sending = async {
@@ -200,7 +202,7 @@ pub(crate) async fn send(
                 let relay = smtp.ok_or("no SMTP relay is configured (smtp_url)")?;
                 send_mail(relay, to, message, now).await
             }
-            Channel::Webhook { url, secret } => post_webhook(url, secret, message, now).await,
+            Channel::Webhook { url, secret } => post_webhook(http, url, secret, message, now).await,
         }
     };
     tokio::time::timeout(DELIVERY_TIMEOUT, sending)
@@ -217,55 +219,33 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 async fn post_webhook(
+    http: &HttpClient,
     url: &str,
     secret: &str,
     message: &Message,
     now: Timestamp,
 ) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("webhooks are sent to http:// addresses")?;
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(host, path)| {
-            (host, format!("/{path}"))
-        });
-    let address = if host.contains(':') {
-        host.to_owned()
-    } else {
-        format!("{host}:80")
-    };
     let timestamp = now.as_second();
     let body = &message.json;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         User-Agent: Vantage\r\nX-Vantage-Timestamp: {timestamp}\r\nX-Vantage-Signature: sha256={}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len(),
-        signature(secret, timestamp, body)
-    );
-    let mut stream = TcpStream::connect(&address)
-        .await
-        .map_err(|error| format!("cannot reach {address}: {error}"))?;
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|error| error.to_string())?;
-    let mut reader = BufReader::new(stream);
-    let mut status_line = String::new();
-    reader
-        .read_line(&mut status_line)
+    let signature = format!("sha256={}", signature(secret, timestamp, body));
+    let timestamp = timestamp.to_string();
+    let answer = http
+        .send(Call {
+            method: Method::POST,
+            url,
+            headers: &[
+                ("Content-Type", "application/json"),
+                ("X-Vantage-Timestamp", &timestamp),
+                ("X-Vantage-Signature", &signature),
+            ],
+            body: body.clone().into(),
+        })
         .await
         .map_err(|error| error.to_string())?;
-    let status: u16 = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("not an HTTP answer: {}", status_line.trim()))?;
-    if (200..300).contains(&status) {
+    if (200..300).contains(&answer.status) {
         Ok(())
     } else {
-        Err(format!("the webhook answered {status}"))
+        Err(format!("the webhook answered {}", answer.status))
     }
 }
 

@@ -35,6 +35,7 @@ use vantage_model::alert::{
 use vantage_model::alert_rule::AlertRule;
 use vantage_model::calendar::WorkingCalendar;
 use vantage_model::notify::NotificationPolicy;
+use vantage_outbound::HttpClient;
 use vantage_store::{StoreError, StoredRule};
 
 use crate::book::{Book, Clock, Only};
@@ -96,6 +97,7 @@ pub struct Alerting {
     days_off: Vec<Weekday>,
     book: Mutex<Book>,
     outbound: Outbound,
+    http: HttpClient,
     policies: std::sync::RwLock<Vec<NotificationPolicy>>,
     notices: broadcast::Sender<Arc<Notice>>,
     clock: Notify,
@@ -178,6 +180,8 @@ pub struct Settings {
     /// The weekly days off that working-day deadlines skip (holidays come from the store).
     pub days_off: Vec<Weekday>,
     pub outbound: Outbound,
+    /// Webhooks go out through it.
+    pub http: HttpClient,
 }
 
 impl Alerting {
@@ -219,6 +223,7 @@ impl Alerting {
             time_zone: settings.time_zone,
             days_off: settings.days_off,
             outbound: settings.outbound,
+            http: settings.http,
             policies: std::sync::RwLock::new(policies),
             notices: broadcast::channel(NOTICE_BUFFER).0,
             clock: Notify::new(),
@@ -280,6 +285,11 @@ impl Alerting {
 
     pub fn analytics(&self) -> &Arc<Analytics> {
         &self.analytics
+    }
+
+    /// The client requests to other systems go out through, for whoever else sends them.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
     }
 
     /// Everything that happens to alerts from now on.

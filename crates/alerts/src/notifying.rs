@@ -142,7 +142,14 @@ impl Alerting {
                     &self.time_zone,
                     self.outbound.site_url.as_deref(),
                 );
-                let sent = send(&policy.channel, &message, self.outbound.smtp.as_ref(), now).await;
+                let sent = send(
+                    &policy.channel,
+                    &message,
+                    self.outbound.smtp.as_ref(),
+                    &self.http,
+                    now,
+                )
+                .await;
                 let attempts = message_items
                     .iter()
                     .map(|item| item.attempts)

@@ -131,6 +131,12 @@ async fn start(store: Arc<Store>) -> Setup {
         time_zone: TimeZone::UTC,
         days_off: USUAL_DAYS_OFF.to_vec(),
         outbound: Outbound::default(),
+        http: vantage_outbound::HttpClient::new(
+            None,
+            vantage_outbound::DEFAULT_TIMEOUT,
+            vantage_outbound::DEFAULT_MAX_ANSWER,
+        )
+        .unwrap(),
     };
     let alerting = Alerting::start(analytics.clone(), settings).await.unwrap();
     Setup {

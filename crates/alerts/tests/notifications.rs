@@ -93,17 +93,22 @@ async fn webhook_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
                 }
                 head.push(line.trim().to_owned());
             }
+            // Header names are case-insensitive.
             let header = |name: &str| {
                 head.iter()
-                    .find_map(|line| line.strip_prefix(name).map(str::trim).map(str::to_owned))
+                    .find_map(|line| {
+                        let (key, value) = line.split_once(':')?;
+                        key.eq_ignore_ascii_case(name)
+                            .then(|| value.trim().to_owned())
+                    })
                     .unwrap_or_default()
             };
-            let length: usize = header("Content-Length:").parse().unwrap();
+            let length: usize = header("Content-Length").parse().unwrap();
             let mut body = vec![0; length];
             reader.read_exact(&mut body).await.unwrap();
             let body = String::from_utf8(body).unwrap();
-            let timestamp: i64 = header("X-Vantage-Timestamp:").parse().unwrap();
-            let signed = header("X-Vantage-Signature:")
+            let timestamp: i64 = header("X-Vantage-Timestamp").parse().unwrap();
+            let signed = header("X-Vantage-Signature")
                 == format!("sha256={}", signature(SECRET, timestamp, &body));
             let status = if requests == 1 {
                 "500 Internal Server Error"
@@ -223,6 +228,12 @@ async fn notices_go_out_by_mail_and_by_signed_webhook_with_retries_and_digests()
                 ),
                 site_url: Some("https://ioc.lamdong.gov.vn".into()),
             },
+            http: vantage_outbound::HttpClient::new(
+                None,
+                vantage_outbound::DEFAULT_TIMEOUT,
+                vantage_outbound::DEFAULT_MAX_ANSWER,
+            )
+            .unwrap(),
         };
         let alerting = Alerting::start(analytics.clone(), settings).await.unwrap();
         let now = Timestamp::now();

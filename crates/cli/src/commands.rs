@@ -101,6 +101,7 @@ pub async fn open_alerting(store: Store, settings: &Settings) -> anyhow::Result<
             time_zone: settings.time_zone.clone(),
             days_off: settings.days_off.clone(),
             outbound: settings.outbound.clone(),
+            http: settings.http.clone(),
         },
     )
     .await

@@ -9,6 +9,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use vantage_alerts::{Outbound, SmtpRelay};
 use vantage_model::calendar::{USUAL_DAYS_OFF, parse_weekday};
+use vantage_outbound::{DEFAULT_MAX_ANSWER, DEFAULT_TIMEOUT, HttpClient};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:./vantage-data/vantage.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -33,6 +34,9 @@ pub struct FileSettings {
     pub smtp_from: Option<String>,
     /// The web app's address as people reach it, for links in notifications.
     pub site_url: Option<String>,
+    /// Certificate authorities (a PEM file) trusted besides the system's for HTTPS requests Vantage
+    /// makes: webhooks, pull connectors.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -67,6 +71,8 @@ pub struct Settings {
     pub days_off: Vec<jiff::civil::Weekday>,
     /// The mail relay and the site's address for notifications.
     pub outbound: Outbound,
+    /// Requests to other systems (webhooks, pull connectors) go out through it.
+    pub http: HttpClient,
 }
 
 impl Settings {
@@ -128,6 +134,8 @@ impl Settings {
                 smtp,
                 site_url: file.site_url,
             },
+            http: HttpClient::new(file.ca_file.as_deref(), DEFAULT_TIMEOUT, DEFAULT_MAX_ANSWER)
+                .map_err(|error| anyhow::anyhow!("ca_file: {error}"))?,
         })
     }
 

@@ -181,11 +181,8 @@ impl NotificationPolicy {
                 }
             }
             Channel::Webhook { url, secret } => {
-                if !url.starts_with("http://") {
-                    problems.push((
-                        "channel.url",
-                        "an http:// address (https goes through a local TLS proxy)".to_owned(),
-                    ));
+                if !url.starts_with("http://") && !url.starts_with("https://") {
+                    problems.push(("channel.url", "an http:// or https:// address".to_owned()));
                 }
                 if secret.len() < 16 {
                     problems.push(("channel.secret", "at least 16 characters".to_owned()));

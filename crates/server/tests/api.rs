@@ -211,6 +211,12 @@ async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>
             time_zone: time_zone.clone(),
             days_off: vantage_model::calendar::USUAL_DAYS_OFF.to_vec(),
             outbound: vantage_alerts::Outbound::default(),
+            http: vantage_outbound::HttpClient::new(
+                None,
+                vantage_outbound::DEFAULT_TIMEOUT,
+                vantage_outbound::DEFAULT_MAX_ANSWER,
+            )
+            .unwrap(),
         },
     )
     .await
