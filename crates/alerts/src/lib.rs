@@ -207,14 +207,14 @@ impl Alerting {
             .alert_rules()
             .await?
             .into_iter()
-            .map(|stored| stored.rule)
+            .map(|stored| stored.item)
             .collect();
         let active = store.alerts(&active()).await?;
         let policies = store
             .notification_policies()
             .await?
             .into_iter()
-            .map(|stored| stored.policy)
+            .map(|stored| stored.item)
             .collect();
         let book = Book::new(&analytics.engine(), rules, active);
         Ok(Arc::new(Alerting {
@@ -342,7 +342,7 @@ impl Alerting {
         self.analytics
             .store()
             .save_alert_rule(&StoredRule {
-                rule: rule.clone(),
+                item: rule.clone(),
                 updated_by: by.to_owned(),
                 updated_at: now,
             })

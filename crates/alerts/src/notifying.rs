@@ -8,6 +8,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use vantage_model::alert::{Alert, TimelineEntry};
 use vantage_model::notify::NotificationPolicy;
+use vantage_model::retry::retry_after;
 use vantage_model::wording::describe_finding;
 use vantage_store::{Delivery, OutboxItem, StoredPolicy};
 
@@ -16,15 +17,8 @@ use crate::{AlertError, Alerting};
 
 /// Attempts before a message is given up on.
 pub const MAX_ATTEMPTS: u32 = 10;
-/// The first retry comes after this long, each next one after twice as long, up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: SignedDuration = SignedDuration::from_mins(1);
+/// Retries come at most this far apart.
 const MAX_BACKOFF: SignedDuration = SignedDuration::from_hours(1);
-
-/// When to try again after `attempts` failed attempts.
-pub fn retry_after(attempts: u32) -> SignedDuration {
-    let factor = 2i32.saturating_pow(attempts.saturating_sub(1).min(16));
-    (FIRST_BACKOFF * factor).min(MAX_BACKOFF)
-}
 
 impl Alerting {
     pub async fn policies(&self) -> Result<Vec<StoredPolicy>, AlertError> {
@@ -44,7 +38,7 @@ impl Alerting {
         self.analytics
             .store()
             .save_notification_policy(&StoredPolicy {
-                policy: policy.clone(),
+                item: policy.clone(),
                 updated_by: by.to_owned(),
                 updated_at: now,
             })
@@ -160,7 +154,8 @@ impl Alerting {
                     Ok(()) => store.record_delivery(&ids, now, Ok(())).await?,
                     Err(error) => {
                         tracing::warn!(policy = %policy.id, attempts, %error, "a notification was not delivered");
-                        let retry = (attempts < MAX_ATTEMPTS).then(|| now + retry_after(attempts));
+                        let retry = (attempts < MAX_ATTEMPTS)
+                            .then(|| now + retry_after(attempts, MAX_BACKOFF));
                         store
                             .record_delivery(&ids, now, Err((&error, retry)))
                             .await?;
@@ -221,16 +216,5 @@ impl Alerting {
                 () = tokio::time::sleep(wait) => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_back_off_to_an_hour() {
-        let minutes: Vec<i64> = (1..=9).map(|n| retry_after(n).as_mins()).collect();
-        assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
     }
 }

@@ -51,7 +51,7 @@ fn malformed(reason: String) -> FileError {
 
 /// A JSON field as the text an import row holds: strings as they are, numbers written out, anything else
 /// as its JSON, for the value checks to refuse.
-fn text(value: Option<&Value>) -> String {
+pub(crate) fn text(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(text)) => text.clone(),

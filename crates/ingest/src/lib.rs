@@ -5,6 +5,7 @@
 
 pub mod adx;
 pub mod boundaries;
+pub mod connector;
 pub mod dhis2;
 mod kinds;
 mod sheet;

@@ -34,6 +34,9 @@ pub enum FileError {
     NoRows,
     #[error("the file is not valid CSV at row {row}: {reason}")]
     Malformed { row: usize, reason: String },
+    /// A JSON document that is not what its reader expects.
+    #[error("{0}")]
+    Document(String),
 }
 
 pub(crate) struct Sheet {

@@ -8,6 +8,7 @@ pub mod agency;
 pub mod alert;
 pub mod alert_rule;
 pub mod calendar;
+pub mod connector;
 pub mod dashboard;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -18,6 +19,7 @@ pub mod notify;
 pub mod period;
 pub mod record;
 pub mod reporting;
+pub mod retry;
 pub mod text;
 pub mod unit;
 pub mod wording;

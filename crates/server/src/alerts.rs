@@ -238,7 +238,7 @@ async fn labels(state: &AppState) -> Result<Labels, Problem> {
             .await
             .map_err(alert_problem)?
             .into_iter()
-            .map(|stored| (stored.rule.id, (stored.rule.name, stored.rule.name_en)))
+            .map(|stored| (stored.item.id, (stored.item.name, stored.item.name_en)))
             .collect(),
         agencies: state
             .store()
@@ -802,7 +802,7 @@ async fn list_rules(
         rules
             .into_iter()
             .map(|stored| RuleView {
-                rule: stored.rule,
+                rule: stored.item,
                 updated_by: stored.updated_by,
                 updated_at: instant(stored.updated_at),
             })

@@ -98,7 +98,7 @@ async fn feed(
         for alert in &alerts {
             let rule = rules
                 .iter()
-                .map(|stored| &stored.rule)
+                .map(|stored| &stored.item)
                 .find(|r| r.id == alert.rule);
             let words = Words::of(alert, rule, &engine);
             let href = format!("{base}/cap/alerts/{}.xml", alert.id);
@@ -155,7 +155,7 @@ async fn cap_alert(
         .map_err(crate::alerts::alert_problem)?;
     let rule = rules
         .iter()
-        .map(|stored| &stored.rule)
+        .map(|stored| &stored.item)
         .find(|r| r.id == alert.rule);
     let level = state
         .analytics

@@ -56,11 +56,11 @@ async fn list_policies(
         policies
             .into_iter()
             .map(|mut stored| {
-                if let Channel::Webhook { secret, .. } = &mut stored.policy.channel {
+                if let Channel::Webhook { secret, .. } = &mut stored.item.channel {
                     *secret = HIDDEN.to_owned();
                 }
                 PolicyView {
-                    policy: stored.policy,
+                    policy: stored.item,
                     updated_by: stored.updated_by,
                     updated_at: stored.updated_at.to_string(),
                 }

@@ -10,16 +10,12 @@ use sqlx::{AssertSqlSafe, Row};
 use vantage_model::alert::{Alert, AlertState, Assignee, Severity, TimelineEntry, TimelineEvent};
 use vantage_model::alert_rule::AlertRule;
 
+use crate::definitions::{Kept, Saved};
 use crate::outbox::{Delivery, enqueue};
 use crate::{Store, StoreError};
 
 /// A rule as last saved.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredRule {
-    pub rule: AlertRule,
-    pub updated_by: String,
-    pub updated_at: Timestamp,
-}
+pub type StoredRule = Saved<AlertRule>;
 
 /// A file attached to an alert's explanation, without its content.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,49 +136,17 @@ fn decode_entry(row: &AnyRow) -> Result<TimelineEntry, StoreError> {
 
 impl Store {
     pub async fn alert_rules(&self) -> Result<Vec<StoredRule>, StoreError> {
-        let rows =
-            sqlx::query("SELECT definition, updated_by, updated_at FROM alert_rules ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|row| {
-                let definition: String = row.try_get(0)?;
-                Ok(StoredRule {
-                    rule: serde_json::from_str(&definition)
-                        .map_err(|error| corrupt("alert rule", error))?,
-                    updated_by: row.try_get(1)?,
-                    updated_at: instant(row.try_get(2)?)?,
-                })
-            })
-            .collect()
+        self.definitions(Kept::AlertRules).await
     }
 
     pub async fn save_alert_rule(&self, rule: &StoredRule) -> Result<(), StoreError> {
-        let definition =
-            serde_json::to_string(&rule.rule).map_err(|error| corrupt("alert rule", error))?;
-        let _writer = self.writer.lock().await;
-        sqlx::query(
-            "INSERT INTO alert_rules (id, definition, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, \
-             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(rule.rule.id.clone())
-        .bind(definition)
-        .bind(rule.updated_by.clone())
-        .bind(rule.updated_at.as_millisecond())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.save_definition(Kept::AlertRules, &rule.item.id, rule)
+            .await
     }
 
     /// Deletes a rule; its alerts stay. Whether there was one.
     pub async fn delete_alert_rule(&self, id: &str) -> Result<bool, StoreError> {
-        let _writer = self.writer.lock().await;
-        let done = sqlx::query("DELETE FROM alert_rules WHERE id = $1")
-            .bind(id.to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_definition(Kept::AlertRules, id).await
     }
 
     /// Opens new alerts and changes others, each with its new timeline entries, and puts in the outbox

@@ -4,7 +4,9 @@
 
 mod alerts;
 mod audit;
+mod connectors;
 mod convert;
+mod definitions;
 mod outbox;
 mod table;
 #[cfg(feature = "testing")]
@@ -28,7 +30,9 @@ use vantage_model::unit::{Lineage, Unit};
 
 pub use crate::alerts::{AlertFilter, Attachment, StoredRule};
 pub use crate::audit::{AuditCheck, AuditEntry};
+pub use crate::connectors::{ConnectorRun, StoredConnector};
 use crate::convert::{Decode, Encode};
+pub use crate::definitions::Saved;
 pub use crate::outbox::{Delivery, OutboxItem, OutboxStatus, StoredPolicy};
 pub use crate::table::WriteCounts;
 use crate::table::{Cell, Table};

@@ -8,15 +8,11 @@ use sqlx::{AssertSqlSafe, Row};
 use vantage_model::alert::{Alert, TimelineEntry};
 use vantage_model::notify::NotificationPolicy;
 
+use crate::definitions::{Kept, Saved};
 use crate::{Store, StoreError};
 
 /// A policy as last saved.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredPolicy {
-    pub policy: NotificationPolicy,
-    pub updated_by: String,
-    pub updated_at: Timestamp,
-}
+pub type StoredPolicy = Saved<NotificationPolicy>;
 
 /// A notice to put in the outbox with an alert change: under which policy, to go out when.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,50 +114,17 @@ pub(crate) async fn enqueue(
 
 impl Store {
     pub async fn notification_policies(&self) -> Result<Vec<StoredPolicy>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT definition, updated_by, updated_at FROM notification_policies ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let definition: String = row.try_get(0)?;
-                Ok(StoredPolicy {
-                    policy: serde_json::from_str(&definition)
-                        .map_err(|error| corrupt("notification policy", error))?,
-                    updated_by: row.try_get(1)?,
-                    updated_at: instant(row.try_get(2)?)?,
-                })
-            })
-            .collect()
+        self.definitions(Kept::NotificationPolicies).await
     }
 
     pub async fn save_notification_policy(&self, policy: &StoredPolicy) -> Result<(), StoreError> {
-        let definition = serde_json::to_string(&policy.policy)
-            .map_err(|error| corrupt("notification policy", error))?;
-        let _writer = self.writer.lock().await;
-        sqlx::query(
-            "INSERT INTO notification_policies (id, definition, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, \
-             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(policy.policy.id.clone())
-        .bind(definition)
-        .bind(policy.updated_by.clone())
-        .bind(policy.updated_at.as_millisecond())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.save_definition(Kept::NotificationPolicies, &policy.item.id, policy)
+            .await
     }
 
     /// Deletes a policy; what it already put in the outbox stays there. Whether there was one.
     pub async fn delete_notification_policy(&self, id: &str) -> Result<bool, StoreError> {
-        let _writer = self.writer.lock().await;
-        let done = sqlx::query("DELETE FROM notification_policies WHERE id = $1")
-            .bind(id.to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_definition(Kept::NotificationPolicies, id).await
     }
 
     /// The pending items due by `now`, by policy and in the order they were made.

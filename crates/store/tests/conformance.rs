@@ -808,7 +808,7 @@ conformance!(
         use vantage_store::{AlertFilter, StoredRule};
         let at = |seconds: i64| jiff::Timestamp::from_second(1_780_000_000 + seconds).unwrap();
         let rule = StoredRule {
-            rule: AlertRule {
+            item: AlertRule {
                 id: "thu-ngan-sach".into(),
                 name: "Thu ngân sách trượt kế hoạch".into(),
                 name_en: Some("Budget revenue off plan".into()),
@@ -1025,3 +1025,79 @@ conformance!(
         assert!(store.alert_rules().await.unwrap().is_empty());
     }
 );
+
+conformance!(connectors_and_their_runs_round_trip, |store| {
+    use vantage_model::connector::{Connector, RunOutcome, RunProblem, RunTrigger};
+    use vantage_store::{ConnectorRun, StoredConnector};
+    let connector: Connector = serde_json::from_value(serde_json::json!({
+        "id": "mua", "name": "Lượng mưa", "url": "https://khituong.example.vn/mua",
+        "credential": {"kind": "header", "name": "X-API-Key", "value": "k"},
+        "every_minutes": 60,
+        "mapping": {"indicator": {"value": "ENV.RAIN"}, "unit": {"pointer": "/xa"},
+                    "period": {"pointer": "/ngay"}, "value": {"pointer": "/mm"}}
+    }))
+    .unwrap();
+    let saved = StoredConnector {
+        item: connector,
+        updated_by: "admin".into(),
+        updated_at: Timestamp::from_millisecond(1_770_000_000_000).unwrap(),
+    };
+    store.save_connector(&saved).await.unwrap();
+    assert_eq!(store.connectors().await.unwrap(), [saved]);
+    let at = |second: i64| Timestamp::from_second(1_770_000_000 + second).unwrap();
+    let failed = ConnectorRun {
+        id: 0,
+        connector: "mua".into(),
+        trigger: RunTrigger::Schedule,
+        attempt: 1,
+        started_at: at(0),
+        finished_at: at(1),
+        outcome: RunOutcome::Failed,
+        records: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        error: Some("cannot reach khituong.example.vn".into()),
+        problems: Vec::new(),
+        retry_at: Some(at(60)),
+    };
+    let partial = ConnectorRun {
+        trigger: RunTrigger::Retry,
+        attempt: 2,
+        started_at: at(60),
+        finished_at: at(61),
+        outcome: RunOutcome::Partial,
+        records: 3,
+        created: 2,
+        rejected: 1,
+        error: None,
+        problems: vec![RunProblem {
+            index: 2,
+            field: "unit".into(),
+            reason: "no unit `0`".into(),
+        }],
+        retry_at: None,
+        ..failed.clone()
+    };
+    let first = store.record_connector_run(&failed).await.unwrap();
+    let second = store.record_connector_run(&partial).await.unwrap();
+    assert!(second > first);
+    assert_eq!(
+        store.connector_runs("mua", 10).await.unwrap(),
+        [
+            ConnectorRun {
+                id: second,
+                ..partial
+            },
+            ConnectorRun {
+                id: first,
+                ..failed
+            }
+        ]
+    );
+    assert_eq!(store.connector_runs("mua", 1).await.unwrap().len(), 1);
+    assert!(store.delete_connector("mua").await.unwrap());
+    assert!(!store.delete_connector("mua").await.unwrap());
+    assert!(store.connectors().await.unwrap().is_empty());
+});
