@@ -13,7 +13,7 @@ pub const MAX_EVERY_MINUTES: u32 = 7 * 24 * 60;
 /// Failed fetches are tried again this many times before the connector waits for its next run.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Connector {
     /// Lowercase letters, digits and dashes.
@@ -57,22 +57,6 @@ pub struct RunProblem {
     pub reason: String,
 }
 
-/// Without the credential's secret: connectors end up in logs.
-impl std::fmt::Debug for Connector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connector")
-            .field("id", &self.id)
-            .field("url", &self.url)
-            .field(
-                "credential",
-                &self.credential.as_ref().map(Credential::kind),
-            )
-            .field("every_minutes", &self.every_minutes)
-            .field("enabled", &self.enabled)
-            .finish_non_exhaustive()
-    }
-}
-
 /// How a request says who asks.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -83,6 +67,19 @@ pub enum Credential {
     Basic { username: String, password: String },
     /// A header of the source's own, e.g. `X-API-Key`.
     Header { name: String, value: String },
+}
+
+/// Without the secret: connectors end up in logs.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = f.debug_struct(self.kind());
+        match self {
+            Credential::Basic { username, .. } => shown.field("username", username),
+            Credential::Header { name, .. } => shown.field("name", name),
+            Credential::Bearer { .. } => &mut shown,
+        };
+        shown.finish_non_exhaustive()
+    }
 }
 
 impl Credential {

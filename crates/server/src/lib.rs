@@ -7,12 +7,14 @@ mod audit;
 pub mod auth;
 mod cap;
 mod catalog;
+mod connectors;
 mod dashboards;
 mod dhis2;
 mod history;
 mod limits;
 mod notifications;
 mod problem;
+mod pulling;
 mod reviews;
 mod security;
 mod session;
@@ -57,6 +59,7 @@ pub struct AppState {
     content_security_policy: Arc<axum::http::HeaderValue>,
     /// The weekly days off that working-day deadlines skip.
     days_off: Arc<[jiff::civil::Weekday]>,
+    puller: Arc<pulling::Puller>,
 }
 
 /// How this deployment presents itself to the web app.
@@ -81,6 +84,7 @@ impl AppState {
             web: Arc::default(),
             content_security_policy: Arc::new(security::content_security_policy(None)),
             days_off: Arc::from(vantage_model::calendar::USUAL_DAYS_OFF),
+            puller: Arc::default(),
         }
     }
 
@@ -133,6 +137,7 @@ impl AppState {
         (name = "dhis2", description = "DHIS2 dataValueSets in JSON and CSV"),
         (name = "dashboards", description = "The overview and the domains' dashboards as operators arranged them"),
         (name = "alerts", description = "Alerts, their timelines and explanations, and the rules that raise them"),
+        (name = "connectors", description = "Pull connectors: JSON sources fetched on a schedule into values, and their run log"),
         (name = "analytics", description = "Figures, series, breakdowns, rankings and scorecards from the live analytics engine")
     )
 )]
@@ -158,7 +163,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reviews::routes())
         .merge(uploads::routes())
         .merge(alerts::routes())
-        .merge(notifications::routes());
+        .merge(notifications::routes())
+        .merge(connectors::routes());
     let (router, mut document) = OpenApiRouter::new()
         .nest("/api/v1", api)
         .merge(cap::routes())
@@ -188,8 +194,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+/// Serves the API and the web app, and runs the pull connectors, until the process is asked to stop
+/// (Ctrl-C or SIGTERM).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    pulling::start(state.clone());
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

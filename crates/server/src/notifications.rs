@@ -24,7 +24,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// What a listed webhook secret shows instead of itself.
-const HIDDEN: &str = "********";
+pub(crate) const HIDDEN: &str = "********";
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PolicyView {

@@ -779,6 +779,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_uploads(server, &owner, &viewer).await;
     check_audit(server, &viewer, &admin_cookie).await;
     check_alerts(server, analytics, &viewer, &owner, &admin_cookie).await;
+    check_connectors(server, &viewer, &owner, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
     let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
@@ -3649,5 +3650,313 @@ fn the_committed_openapi_document_is_current() {
     assert!(
         committed == generated,
         "docs/openapi.json is out of date: run VANTAGE_UPDATE_OPENAPI=1 cargo test -p vantage-server --test api"
+    );
+}
+
+/// A JSON source for connectors: answers 500 to its first request, then the document to requests
+/// carrying `Authorization: Bearer tok-123` (401 without); counts the requests.
+async fn json_source(document: Value) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = served.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let count = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (status, body) = if count == 0 {
+                ("500 Internal Server Error", String::new())
+            } else if !head.contains("authorization: bearer tok-123\r\n") {
+                ("401 Unauthorized", String::new())
+            } else {
+                ("200 OK", document.to_string())
+            };
+            let answer = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    (format!("http://{address}/api/quan-trac?ky=thang"), served)
+}
+
+/// Pull connectors: kept by writers, checked; a failed fetch logged with its retry; records read by the
+/// mapping (dates to periods), checked as uploads are, the bad ones logged; the same document again
+/// changes nothing; the credential never shown; the scheduler runs an enabled connector by itself.
+async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &str, admin: &str) {
+    let document = json!({"data": [
+        {"ma": "SEC.CRIME_CASES", "xa": "22918", "ngay": "2025-03-10", "so": 4},
+        {"ma": "SEC.CRIME_CASES", "xa": 22924, "ngay": "202503", "so": "6"},
+        {"ma": "SEC.CRIME_CASES", "xa": "99999", "ngay": "2025-03-10", "so": 1},
+        {"ma": "BUD.REVENUE_TOTAL", "xa": "22918", "ngay": "2025-03-10", "so": 1}
+    ]});
+    let (url, served) = json_source(document).await;
+    let connector = |id: &str, enabled: bool, token: &str| {
+        json!({
+            "id": id, "name": "Số vụ phạm tội", "url": url, "every_minutes": 60, "enabled": enabled,
+            "credential": {"kind": "bearer", "token": token},
+            "mapping": {"records": "/data", "indicator": {"pointer": "/ma"}, "unit": {"pointer": "/xa"},
+                        "period": {"pointer": "/ngay"}, "value": {"pointer": "/so"},
+                        "comment": {"value": "từ cổng dữ liệu"}}
+        })
+    };
+    let put = |cookie: &str, id: &str, body: Value| {
+        let path = format!("/api/v1/connectors/{id}");
+        let cookie = cookie.to_owned();
+        async move { request(server, "PUT", &path, Some(&cookie), Some(&body)).await }
+    };
+    assert_eq!(
+        put(viewer, "ca", connector("ca", false, "tok-123"))
+            .await
+            .status,
+        403
+    );
+    let mut bad = connector("ca", false, "tok-123");
+    bad["every_minutes"] = json!(1);
+    let refused = put(admin, "ca", bad).await;
+    assert_eq!(
+        (
+            refused.status,
+            refused.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("every_minutes")
+        ),
+        (400, true),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        put(admin, "ca", connector("ca", false, "tok-123"))
+            .await
+            .status,
+        204
+    );
+
+    let run = || async move {
+        request(
+            server,
+            "POST",
+            "/api/v1/connectors/ca/runs",
+            Some(admin),
+            None,
+        )
+        .await
+    };
+    let failed = run().await;
+    assert_eq!(
+        (
+            failed.status,
+            failed.body["outcome"].clone(),
+            failed.body["attempt"].clone()
+        ),
+        (200, json!("failed"), json!(1)),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed.body["error"].as_str().unwrap().contains("500"),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed.body["retry_at"].is_string(),
+        "a failed fetch is tried again"
+    );
+    let partial = run().await;
+    assert_eq!(
+        (
+            partial.body["outcome"].clone(),
+            partial.body["records"].clone(),
+            partial.body["created"].clone(),
+            partial.body["rejected"].clone()
+        ),
+        (json!("partial"), json!(4), json!(3), json!(1)),
+        "{}",
+        partial.body
+    );
+    assert_eq!(
+        (
+            partial.body["problems"][0]["index"].clone(),
+            partial.body["problems"][0]["field"].clone()
+        ),
+        (json!(2), json!("unit"))
+    );
+    let march = "/api/v1/observations/history?indicator=SEC.CRIME_CASES&unit=22918&period=202503";
+    let written = request(server, "GET", march, Some(admin), None).await.body;
+    let newest = &written["items"][0];
+    assert_eq!(
+        (
+            newest["value"].clone(),
+            newest["comment"].clone(),
+            newest["author"].clone()
+        ),
+        (json!(4.0), json!("từ cổng dữ liệu"), json!("admin1")),
+        "{written}"
+    );
+    let again = run().await;
+    assert_eq!(
+        (
+            again.body["created"].clone(),
+            again.body["unchanged"].clone()
+        ),
+        (json!(0), json!(3)),
+        "the same document changes nothing"
+    );
+
+    // The credential is never shown; sending the placeholder back keeps it.
+    let listed = request(server, "GET", "/api/v1/connectors", Some(admin), None).await;
+    assert!(
+        !listed.body.to_string().contains("tok-123"),
+        "{}",
+        listed.body
+    );
+    assert_eq!(
+        listed.body[0]["connector"]["credential"]["token"],
+        "********"
+    );
+    assert_eq!(listed.body[0]["last_run"]["outcome"], "partial");
+    assert!(
+        listed.body[0]["next_run_at"].is_null(),
+        "a disabled connector does not run by itself"
+    );
+    assert_eq!(
+        put(admin, "ca", connector("ca", false, "********"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        run().await.body["outcome"],
+        "partial",
+        "the kept token still opens the source"
+    );
+    let runs = request(
+        server,
+        "GET",
+        "/api/v1/connectors/ca/runs?limit=10",
+        Some(admin),
+        None,
+    )
+    .await;
+    let outcomes: Vec<&str> = runs
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["partial", "partial", "partial", "failed"]);
+    assert_eq!(
+        put(admin, "moi", connector("moi", false, "********"))
+            .await
+            .status,
+        400,
+        "no stored secret to keep"
+    );
+
+    // A data owner keeps its own connectors, which write within its grant.
+    assert_eq!(
+        request(server, "GET", "/api/v1/connectors", Some(owner), None)
+            .await
+            .body,
+        json!([])
+    );
+    assert_eq!(
+        put(owner, "ca", connector("ca", false, "tok-123"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        put(owner, "an-ninh", connector("an-ninh", false, "tok-123"))
+            .await
+            .status,
+        204
+    );
+    let owned = request(
+        server,
+        "POST",
+        "/api/v1/connectors/an-ninh/runs",
+        Some(owner),
+        None,
+    )
+    .await;
+    let fields: Vec<(Value, Value)> = owned.body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["index"].clone(), p["field"].clone()))
+        .collect();
+    assert_eq!(
+        fields,
+        [(json!(2), json!("unit")), (json!(3), json!("indicator"))],
+        "{}",
+        owned.body
+    );
+
+    // Enabled and never run: the scheduler runs it at once.
+    let before = served.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        put(admin, "tu-dong", connector("tu-dong", true, "tok-123"))
+            .await
+            .status,
+        204
+    );
+    let mut scheduled = Value::Null;
+    for _ in 0..50 {
+        scheduled = request(
+            server,
+            "GET",
+            "/api/v1/connectors/tu-dong/runs",
+            Some(admin),
+            None,
+        )
+        .await
+        .body;
+        if scheduled.as_array().is_some_and(|runs| !runs.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (
+            scheduled[0]["trigger"].clone(),
+            scheduled[0]["outcome"].clone()
+        ),
+        (json!("schedule"), json!("partial")),
+        "{scheduled}"
+    );
+    assert!(served.load(std::sync::atomic::Ordering::SeqCst) > before);
+    let listed = request(server, "GET", "/api/v1/connectors", Some(admin), None).await;
+    let next = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["connector"]["id"] == "tu-dong")
+        .unwrap()["next_run_at"]
+        .clone();
+    assert!(next.is_string(), "{next}");
+    for id in ["ca", "tu-dong"] {
+        let path = format!("/api/v1/connectors/{id}");
+        assert_eq!(
+            request(server, "DELETE", &path, Some(admin), None)
+                .await
+                .status,
+            204
+        );
+    }
+    assert_eq!(
+        request(server, "DELETE", "/api/v1/connectors/ca", Some(admin), None)
+            .await
+            .status,
+        404
     );
 }
