@@ -17,6 +17,7 @@ use vantage_model::alert::{
     Actor, AlertAction, AlertState, CorrectiveAction, Explanation, actor_for,
 };
 use vantage_model::alert_rule::AlertRule;
+use vantage_model::calendar::WorkingCalendar;
 use vantage_model::unit::{UnitLevel, UnitRegistry};
 use vantage_store::{AlertFilter, Store};
 
@@ -289,6 +290,15 @@ pub async fn load(store: &Store, history: History, settings: &Settings) -> anyho
         recorded_at: now,
         // Any fixed number: the same seed gives every user the same demo.
         seed: 20250701,
+        calendar: WorkingCalendar::new(
+            settings.days_off.clone(),
+            store
+                .holidays()
+                .await?
+                .into_iter()
+                .map(|holiday| holiday.day),
+        ),
+        time_zone: settings.time_zone.clone(),
     };
     let generator = Generator::new(&registry, &indicators, &options);
     let targets = generator.targets();

@@ -15,14 +15,17 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-use jiff::ToSpan;
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use vantage_model::calendar::WorkingCalendar;
 use vantage_model::indicator::Indicator;
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target};
 use vantage_model::unit::{UnitLevel, UnitRegistry};
 
 use crate::model::{Model, is_recorded_at};
+use crate::random::{Rng, hash_str, mix};
 
 pub struct DemoOptions {
     /// First day of generated history (the CLI passes 2023-01-01).
@@ -34,8 +37,13 @@ pub struct DemoOptions {
     /// Today in the deployment's time zone: periods are generated while their start <= today (the current,
     /// unfinished month/quarter/year included; days up to today).
     pub today: Date,
+    /// Now: no value is reported later than this.
     pub recorded_at: jiff::Timestamp,
     pub seed: u64,
+    /// The working calendar reporting deadlines follow, and the time zone they are in: each value is
+    /// reported around its deadline, some parties more often late than others.
+    pub calendar: WorkingCalendar,
+    pub time_zone: TimeZone,
 }
 
 /// The demo's generator. Values are produced one indicator at a time, so that a caller can write them in
@@ -144,25 +152,64 @@ fn observations(model: &Model, index: usize, options: &DemoOptions) -> Vec<Obser
             ObservationStatus::Submitted
         };
         let steps = model.steps(index, period);
+        let deadline = indicator
+            .deadline_rule()
+            .deadline(period, &options.calendar);
+        let due = options
+            .time_zone
+            .to_ambiguous_timestamp(deadline)
+            .compatible()
+            .unwrap_or(options.recorded_at);
         for level in levels {
             for &unit in geography.units(end, *level) {
+                let code = &model.registry.get(unit).code;
+                // Departments report the province's figures, communes their own.
+                let party = if *level == UnitLevel::Province {
+                    &indicator.owner_agency
+                } else {
+                    code
+                };
+                let cell = mix(
+                    hash_str(&indicator.code),
+                    mix(hash_str(code), period.ordinal() as u64),
+                );
                 observations.push(Observation {
                     key: ObservationKey {
                         indicator: indicator.code.clone(),
-                        unit: model.registry.get(unit).code.clone(),
+                        unit: code.clone(),
                         period,
                     },
                     value: model.value(&steps, unit),
                     status,
                     source: "demo".to_owned(),
                     author: indicator.owner_agency.clone(),
-                    recorded_at: options.recorded_at,
+                    recorded_at: reported_at(due, options, party, cell),
                     comment: None,
                 });
             }
         }
     });
     observations
+}
+
+/// When a party reported a value due at `due`: most parties mostly on time (up to a week early), some
+/// often late (up to two weeks), each cell by its own draw; never after now.
+fn reported_at(due: Timestamp, options: &DemoOptions, party: &str, cell: u64) -> Timestamp {
+    let party = mix(options.seed, hash_str(party));
+    // Three parties in four are late at most one report in ten; the others up to four in ten.
+    let mut diligence = Rng::new(party);
+    let late_share = if diligence.uniform() < 0.75 {
+        diligence.between(0.0, 0.1)
+    } else {
+        diligence.between(0.1, 0.4)
+    };
+    let mut draw = Rng::new(mix(party, cell));
+    let offset = if draw.uniform() < late_share {
+        SignedDuration::from_mins(draw.between(60.0, 14.0 * 24.0 * 60.0) as i64)
+    } else {
+        -SignedDuration::from_mins(draw.between(10.0, 7.0 * 24.0 * 60.0) as i64)
+    };
+    (due + offset).min(options.recorded_at)
 }
 
 /// The demo province's reference files (data/demo), in import order: each kind refers only to kinds before

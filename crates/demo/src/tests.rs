@@ -133,6 +133,11 @@ fn options() -> DemoOptions {
         today: date(2026, 11, 23),
         recorded_at: "2026-11-23T08:00:00Z".parse().unwrap(),
         seed: 20_250_701,
+        calendar: vantage_model::calendar::WorkingCalendar::new(
+            vantage_model::calendar::USUAL_DAYS_OFF.to_vec(),
+            [date(2026, 9, 1), date(2026, 9, 2)],
+        ),
+        time_zone: jiff::tz::TimeZone::fixed(jiff::tz::offset(7)),
     }
 }
 
@@ -397,6 +402,48 @@ fn values_are_plausible_numbers() {
     }
 }
 
+/// Values are reported around their deadlines: most on time, some late, some parties later than others.
+#[test]
+fn values_are_reported_around_their_deadlines() {
+    let fixture = fixture();
+    let options = options();
+    let indicators = by_code(&fixture.indicators);
+    let mut late_by_party: std::collections::HashMap<String, (usize, usize)> = Default::default();
+    for observation in &fixture.data.observations {
+        let key = &observation.key;
+        let indicator = &indicators[key.indicator.as_str()];
+        let deadline = indicator
+            .deadline_rule()
+            .deadline(key.period, &options.calendar);
+        let due = options
+            .time_zone
+            .to_ambiguous_timestamp(deadline)
+            .compatible()
+            .unwrap();
+        if due >= options.recorded_at {
+            continue;
+        }
+        let tally = late_by_party.entry(key.unit.clone()).or_default();
+        tally.0 += usize::from(observation.recorded_at > due);
+        tally.1 += 1;
+        assert!(
+            observation.recorded_at > due - jiff::SignedDuration::from_hours(7 * 24 + 1)
+                && observation.recorded_at < due + jiff::SignedDuration::from_hours(14 * 24 + 1),
+            "{key}: reported {} for {due}",
+            observation.recorded_at
+        );
+    }
+    let shares: Vec<f64> = late_by_party
+        .values()
+        .filter(|(_, all)| *all >= 50)
+        .map(|(late, all)| *late as f64 / *all as f64)
+        .collect();
+    let overall = shares.iter().sum::<f64>() / shares.len() as f64;
+    assert!((0.03..0.2).contains(&overall), "late share {overall}");
+    assert!(shares.iter().any(|share| *share > 0.12), "{shares:?}");
+    assert!(shares.iter().any(|share| *share < 0.08), "{shares:?}");
+}
+
 #[test]
 fn observations_are_attributed_and_reviewed() {
     let fixture = fixture();
@@ -411,7 +458,7 @@ fn observations_are_attributed_and_reviewed() {
         for observation in run {
             assert_eq!(observation.source, "demo");
             assert_eq!(&observation.author, owner);
-            assert_eq!(observation.recorded_at, options.recorded_at);
+            assert!(observation.recorded_at <= options.recorded_at);
             assert_eq!(observation.comment, None);
             let expected = if approved {
                 ObservationStatus::Approved

@@ -1,5 +1,6 @@
 //! Reporting tasks: which periods of an indicator fall due in a window of days, where each report
-//! stands, and whether an entered value is unusual against its history.
+//! stands, whether it came on time (and how well a department or commune reports, as DHIS2's reporting
+//! rates tell it), and whether an entered value is unusual against its history.
 
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
@@ -42,6 +43,82 @@ pub fn task_state(
     } else {
         waiting
     }
+}
+
+vocabulary!(
+    /// Whether an expected report came by its deadline.
+    Punctuality, "a punctuality" {
+        /// First reported by the deadline.
+        OnTime => "on_time",
+        /// First reported after it.
+        Late => "late",
+        /// Not reported, and the deadline has passed.
+        Missing => "missing",
+        /// Not reported yet, and the deadline has not passed.
+        Pending => "pending",
+    }
+);
+
+/// Whether a report due at `deadline`, first reported at `first` (a value that counts: submitted or
+/// later, not a draft), came on time as of `now`.
+pub fn punctuality(deadline: DateTime, first: Option<DateTime>, now: DateTime) -> Punctuality {
+    match first {
+        Some(at) if at <= deadline => Punctuality::OnTime,
+        Some(_) => Punctuality::Late,
+        None if now > deadline => Punctuality::Missing,
+        None => Punctuality::Pending,
+    }
+}
+
+/// How a party reported over a window, as DHIS2's reporting rates count it: the reports expected (those
+/// due by now, and any received before their deadline), received, on time, late and missing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReportingRates {
+    pub on_time: u64,
+    pub late: u64,
+    pub missing: u64,
+    /// Not due yet and not received: not expected yet.
+    pub pending: u64,
+}
+
+impl ReportingRates {
+    pub fn add(&mut self, punctuality: Punctuality) {
+        match punctuality {
+            Punctuality::OnTime => self.on_time += 1,
+            Punctuality::Late => self.late += 1,
+            Punctuality::Missing => self.missing += 1,
+            Punctuality::Pending => self.pending += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: ReportingRates) {
+        self.on_time += other.on_time;
+        self.late += other.late;
+        self.missing += other.missing;
+        self.pending += other.pending;
+    }
+
+    pub fn expected(&self) -> u64 {
+        self.on_time + self.late + self.missing
+    }
+
+    pub fn received(&self) -> u64 {
+        self.on_time + self.late
+    }
+
+    /// Received of expected, in percent; `None` when nothing was expected.
+    pub fn rate(&self) -> Option<f64> {
+        percent(self.received(), self.expected())
+    }
+
+    /// Received on time of expected, in percent.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        percent(self.on_time, self.expected())
+    }
+}
+
+fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
 }
 
 /// The longest a rule can put a deadline after its period's end: a year's 366 days, and a margin for the
@@ -180,6 +257,36 @@ mod tests {
             vec![Weekday::Saturday, Weekday::Sunday],
             [date(2026, 9, 1), date(2026, 9, 2)],
         )
+    }
+
+    #[test]
+    fn reports_are_on_time_late_missing_or_pending() {
+        let deadline = date(2026, 9, 20).at(17, 0, 0, 0);
+        let before = date(2026, 9, 20).at(16, 59, 0, 0);
+        let after = date(2026, 9, 21).at(9, 0, 0, 0);
+        let mut rates = ReportingRates::default();
+        for (first, now, expected) in [
+            (Some(deadline), after, Punctuality::OnTime),
+            (Some(before), before, Punctuality::OnTime),
+            (Some(after), after, Punctuality::Late),
+            (None, after, Punctuality::Missing),
+            (None, before, Punctuality::Pending),
+            (None, deadline, Punctuality::Pending),
+        ] {
+            let found = punctuality(deadline, first, now);
+            assert_eq!(found, expected, "{first:?} at {now}");
+            rates.add(found);
+        }
+        assert_eq!(
+            (rates.expected(), rates.received(), rates.pending),
+            (4, 3, 2)
+        );
+        assert_eq!(rates.rate(), Some(75.0));
+        assert_eq!(rates.on_time_rate(), Some(50.0));
+        assert_eq!(ReportingRates::default().rate(), None);
+        let mut twice = rates;
+        twice.merge(rates);
+        assert_eq!((twice.expected(), twice.on_time_rate()), (8, Some(50.0)));
     }
 
     #[test]

@@ -118,6 +118,19 @@ impl Caller {
         )
     }
 
+    /// The user who may follow how departments and communes report (the operations centre: admins,
+    /// leaders and operators), or why not.
+    pub(crate) fn monitor(&self) -> Result<&User, Problem> {
+        let user = self.signed_in()?;
+        match user.role {
+            Role::Admin | Role::Leader | Role::Operator => Ok(user),
+            role => Err(Problem::new(
+                ProblemKind::Forbidden,
+                format!("a {role} does not follow the reporting rates"),
+            )),
+        }
+    }
+
     /// The user who may take steps on alerts (the centre and data owners, not through a read-only
     /// token), or why not; which steps depends on the alert.
     pub(crate) fn responder(&self) -> Result<&User, Problem> {

@@ -15,6 +15,7 @@ mod limits;
 mod notifications;
 mod problem;
 mod pulling;
+mod reporting;
 mod reviews;
 mod security;
 mod session;
@@ -164,7 +165,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(uploads::routes())
         .merge(alerts::routes())
         .merge(notifications::routes())
-        .merge(connectors::routes());
+        .merge(connectors::routes())
+        .merge(reporting::routes());
     let (router, mut document) = OpenApiRouter::new()
         .nest("/api/v1", api)
         .merge(cap::routes())

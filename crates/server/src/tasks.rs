@@ -9,19 +9,17 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vantage_model::calendar::WorkingCalendar;
 use vantage_model::record::{Observation, ObservationKey};
-use vantage_model::reporting::{periods_due, task_state};
+use vantage_model::reporting::task_state;
 use vantage_model::unit::UnitLevel;
 
 use crate::access::Caller;
 use crate::analytics::resolve_unit;
-use crate::units::parse_date;
+use crate::reporting::{calendar, local_time, reports_due, window};
 use crate::{AppState, Problem};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -32,8 +30,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// How far the window reaches by default, before and after today.
 const DEFAULT_REACH_DAYS: i64 = 31;
-/// The widest window asked for at once.
-const MAX_WINDOW_DAYS: i64 = 400;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -249,27 +245,14 @@ async fn tasks_of(
     query: &TaskQuery,
 ) -> Result<TaskList, Problem> {
     let user = caller.writer()?.clone();
-    let today = state.today();
-    let from = parse_date(
-        "from",
+    let (from, to) = window(
+        state,
         query.from.as_deref(),
-        today - DEFAULT_REACH_DAYS.days(),
+        query.to.as_deref(),
+        DEFAULT_REACH_DAYS,
+        DEFAULT_REACH_DAYS,
     )?;
-    let to = parse_date("to", query.to.as_deref(), today + DEFAULT_REACH_DAYS.days())?;
-    if from > to {
-        return Err(Problem::invalid("from", format!("{from} comes after {to}")));
-    }
-    if (to - from).get_days() > MAX_WINDOW_DAYS as i32 {
-        return Err(Problem::invalid(
-            "to",
-            format!("a window spans at most {MAX_WINDOW_DAYS} days"),
-        ));
-    }
-    let holidays = state.store().holidays().await?;
-    let calendar = WorkingCalendar::new(
-        state.days_off.to_vec(),
-        holidays.into_iter().map(|holiday| holiday.day),
-    );
+    let calendar = calendar(state).await?;
     let mut due = Vec::new();
     let unit_code = {
         let engine = state.analytics.engine();
@@ -277,20 +260,13 @@ async fn tasks_of(
         let unit = engine.registry().get(root).clone();
         for id in engine.catalog().ids() {
             let indicator = engine.catalog().get(id);
-            let reports = !indicator.is_derived()
-                && indicator.is_reported_at(unit.level)
+            let reports = indicator.is_reported_at(unit.level)
                 && (user.domains.is_empty() || user.domains.contains(&indicator.domain))
                 && (unit.level != UnitLevel::Province || indicator.owner_agency == user.agency);
             if !reports {
                 continue;
             }
-            let periods = periods_due(
-                indicator.frequency,
-                indicator.deadline_rule(),
-                &calendar,
-                from,
-                to,
-            );
+            let periods = reports_due(indicator, &calendar, from, to);
             due.extend(
                 periods
                     .into_iter()
@@ -322,11 +298,7 @@ async fn tasks_of(
         .map(|((indicator, period, deadline), key)| {
             let found = stored.get(&key);
             let state_now = task_state(found.map(|o| o.status), deadline, now);
-            let deadline_text = state
-                .time_zone
-                .to_zoned_datetime(deadline)
-                .map(|zoned| zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
-                .unwrap_or_else(|_| deadline.to_string());
+            let deadline_text = local_time(state, deadline);
             TaskView {
                 indicator: indicator.code,
                 name_vi: indicator.name_vi,

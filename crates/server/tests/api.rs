@@ -780,6 +780,7 @@ async fn check_sessions_and_roles(server: std::net::SocketAddr, analytics: &Anal
     check_audit(server, &viewer, &admin_cookie).await;
     check_alerts(server, analytics, &viewer, &owner, &admin_cookie).await;
     check_connectors(server, &viewer, &owner, &admin_cookie).await;
+    check_reporting_rates(server, analytics, &viewer, &admin_cookie).await;
 
     // Signing in again replaces the session the request carried; signing out ends it.
     let again = sign_in(server, "admin1", "mật khẩu dài", Some(&admin_cookie)).await;
@@ -3958,5 +3959,135 @@ async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &st
             .await
             .status,
         404
+    );
+}
+
+/// Reporting rates: the reports owed in a window of deadlines, judged by when each cell first held a
+/// value that counts; a commune on time, one late, the rest missing; drafts are not reports.
+async fn check_reporting_rates(
+    server: std::net::SocketAddr,
+    analytics: &Analytics,
+    viewer: &str,
+    admin: &str,
+) {
+    // The deadline of August 2025's crime figures, as the calendar sets it.
+    let window = "from=2025-09-01&to=2025-09-30";
+    let reports = |query: String| async move {
+        request(
+            server,
+            "GET",
+            &format!("/api/v1/reporting-rates/reports?{window}&{query}"),
+            Some(admin),
+            None,
+        )
+        .await
+        .body
+    };
+    let owed = reports("indicator=SEC.CRIME_CASES&unit=22918".to_owned()).await;
+    assert_eq!(owed["items"].as_array().unwrap().len(), 1, "{owed}");
+    assert_eq!(
+        (
+            owed["items"][0]["period"].clone(),
+            owed["items"][0]["punctuality"].clone()
+        ),
+        (json!("202508"), json!("missing"))
+    );
+    let deadline: jiff::Timestamp = owed["items"][0]["deadline"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let at = |hours: i64| deadline + jiff::SignedDuration::from_hours(hours);
+    let reported = |unit: &str, status: ObservationStatus, hours: i64| Observation {
+        status,
+        recorded_at: at(hours),
+        ..value("SEC.CRIME_CASES", unit, "202508", 3.0)
+    };
+    for batch in [
+        vec![
+            reported("22918", ObservationStatus::Submitted, -30),
+            reported("22924", ObservationStatus::Draft, -30),
+        ],
+        // Approved later: still reported on time. The draft submitted after the deadline: late.
+        vec![
+            reported("22918", ObservationStatus::Approved, 100),
+            reported("22924", ObservationStatus::Submitted, 2),
+        ],
+    ] {
+        analytics.write_observations(&batch).await.unwrap();
+    }
+    let judged = |unit: &str| {
+        let unit = unit.to_owned();
+        async move {
+            reports(format!("indicator=SEC.CRIME_CASES&unit={unit}")).await["items"][0]["punctuality"]
+                .clone()
+        }
+    };
+    assert_eq!(judged("22918").await, "on_time");
+    assert_eq!(judged("22924").await, "late");
+    let late = reports("indicator=SEC.CRIME_CASES&punctuality=late".to_owned()).await;
+    let units: Vec<&str> = late["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["unit"].as_str().unwrap())
+        .collect();
+    assert_eq!(units, ["22924"]);
+    assert!(late["items"][0]["first_reported_at"].is_string());
+
+    let rates = request(
+        server,
+        "GET",
+        &format!("/api/v1/reporting-rates?{window}"),
+        Some(admin),
+        None,
+    )
+    .await
+    .body;
+    let crime = rates["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["code"] == "SEC.CRIME_CASES")
+        .unwrap();
+    let communes = rates["communes"].as_array().unwrap();
+    assert_eq!(
+        (crime["on_time"].clone(), crime["late"].clone()),
+        (json!(1), json!(1)),
+        "{crime}"
+    );
+    assert_eq!(
+        crime["missing"].as_u64().unwrap() + 2,
+        crime["expected"].as_u64().unwrap()
+    );
+    let position = |code: &str| communes.iter().position(|row| row["code"] == code).unwrap();
+    assert!(
+        position("22918") < position("22924"),
+        "on time ranks above late"
+    );
+    let police = rates["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == "Công an tỉnh")
+        .unwrap();
+    assert!(police["expected"].as_u64().unwrap() >= 1, "{police}");
+    assert_eq!(
+        request(server, "GET", "/api/v1/reporting-rates", Some(viewer), None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        request(
+            server,
+            "GET",
+            "/api/v1/reporting-rates?from=2025-10-01&to=2025-09-01",
+            Some(admin),
+            None
+        )
+        .await
+        .status,
+        400
     );
 }

@@ -12,10 +12,12 @@ mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
+use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
@@ -654,6 +656,66 @@ impl Store {
             }
         }
         Ok(found)
+    }
+
+    /// When each of these cells that holds a value counting in analytics was first reported: the earliest
+    /// of its revisions, current or superseded, that was neither a draft nor deleted. Cells without such a
+    /// value are left out.
+    pub async fn first_reports(
+        &self,
+        keys: &[ObservationKey],
+    ) -> Result<HashMap<ObservationKey, Timestamp>, StoreError> {
+        let not_counted = "('draft', 'deleted')";
+        let packed = match self.backend {
+            Backend::Sqlite => {
+                "json_group_array(json_array(i, u, p, \
+                CASE WHEN earlier < at THEN earlier ELSE at END))"
+            }
+            Backend::Postgres => {
+                "json_agg(json_build_array(i, u, p, \
+                CASE WHEN earlier < at THEN earlier ELSE at END))::text"
+            }
+        };
+        // Driven from the keys, one index lookup each in both tables; the answer packed in one text (see
+        // `Table::current`).
+        let sql = format!(
+            "SELECT {packed} FROM (SELECT stored.indicator AS i, stored.unit_code AS u, \
+             stored.period AS p, stored.recorded_at AS at, \
+             (SELECT MIN(old.recorded_at) FROM observation_revisions AS old \
+              WHERE old.indicator = stored.indicator AND old.unit_code = stored.unit_code \
+              AND old.period = stored.period AND old.status NOT IN {not_counted}) AS earlier \
+             FROM ({}) AS wanted JOIN observations AS stored ON stored.indicator = wanted.k0 \
+             AND stored.unit_code = wanted.k1 AND stored.period = wanted.k2 \
+             WHERE stored.status NOT IN {not_counted}) AS found",
+            table::unpack(self.backend, &OBSERVATIONS.columns[..OBSERVATIONS.key], "k")
+        );
+        let mut first = HashMap::new();
+        for chunk in keys.chunks(table::CHUNK_ROWS) {
+            let cells: Vec<[Cell; 3]> = chunk.iter().map(convert::key_cells).collect();
+            let rows: Vec<&[Cell]> = cells.iter().map(|cells| cells.as_slice()).collect();
+            let row = sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(table::to_json(&rows))
+                .fetch_one(&self.pool)
+                .await?;
+            let Some(packed) = row.try_get::<Option<String>, _>(0)? else {
+                continue;
+            };
+            let found: Vec<(String, String, String, i64)> = serde_json::from_str(&packed)
+                .map_err(|error| StoreError::Corrupt(format!("first reports: {error}")))?;
+            for (indicator, unit, period, at) in found {
+                let corrupt =
+                    |error: String| StoreError::Corrupt(format!("first reports: {error}"));
+                let key = ObservationKey {
+                    indicator,
+                    unit,
+                    period: Period::parse(&period).map_err(|error| corrupt(error.to_string()))?,
+                };
+                let at =
+                    Timestamp::from_millisecond(at).map_err(|error| corrupt(error.to_string()))?;
+                first.insert(key, at);
+            }
+        }
+        Ok(first)
     }
 
     /// How many cells have a current row, deleted values included.

@@ -333,7 +333,7 @@ impl Table {
 
 /// A `SELECT` that turns the JSON array of rows bound to `$1` back into typed columns named `{prefix}0`,
 /// `{prefix}1`, ...
-fn unpack(backend: Backend, columns: &[(&str, ColumnType)], prefix: &str) -> String {
+pub(crate) fn unpack(backend: Backend, columns: &[(&str, ColumnType)], prefix: &str) -> String {
     let fields: Vec<String> = columns
         .iter()
         .enumerate()
@@ -359,7 +359,7 @@ fn unpack(backend: Backend, columns: &[(&str, ColumnType)], prefix: &str) -> Str
 }
 
 /// Rows as a JSON array of arrays. Reals are written in their shortest exact form, so they read back equal.
-fn to_json(rows: &[&[Cell]]) -> String {
+pub(crate) fn to_json(rows: &[&[Cell]]) -> String {
     serde_json::to_string(rows).unwrap_or_default()
 }
 

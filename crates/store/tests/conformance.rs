@@ -1101,3 +1101,52 @@ conformance!(connectors_and_their_runs_round_trip, |store| {
     assert!(!store.delete_connector("mua").await.unwrap());
     assert!(store.connectors().await.unwrap().is_empty());
 });
+
+conformance!(first_reports_are_the_earliest_counted_revisions, |store| {
+    let at = |second: i64| Timestamp::from_second(1_770_000_000 + second).unwrap();
+    let written = |unit: &str, value: f64, status: ObservationStatus, second: i64| Observation {
+        status,
+        recorded_at: at(second),
+        ..observation(unit, "202510", value)
+    };
+    use ObservationStatus::{Approved, Deleted, Draft, Submitted};
+    for batch in [
+        // Submitted, then approved later: first reported when submitted.
+        vec![
+            written("68", 1.0, Submitted, 10),
+            written("24820", 1.0, Draft, 10),
+        ],
+        vec![
+            written("68", 1.0, Approved, 50),
+            written("24820", 2.0, Submitted, 30),
+        ],
+        // A draft only, and a value deleted: neither is reported.
+        vec![written("24821", 1.0, Draft, 10)],
+    ] {
+        store.write_observations(&batch).await.unwrap();
+    }
+    let deleted = observation("24822", "202510", 5.0);
+    store
+        .write_observations(std::slice::from_ref(&deleted))
+        .await
+        .unwrap();
+    store
+        .write_observations(&[Observation {
+            status: Deleted,
+            ..deleted.clone()
+        }])
+        .await
+        .unwrap();
+    let keys: Vec<ObservationKey> = ["68", "24820", "24821", "24822", "99999"]
+        .iter()
+        .map(|unit| observation(unit, "202510", 0.0).key)
+        .collect();
+    let first = store.first_reports(&keys).await.unwrap();
+    let mut found: Vec<(String, Timestamp)> =
+        first.into_iter().map(|(key, at)| (key.unit, at)).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [("24820".to_owned(), at(30)), ("68".to_owned(), at(10))]
+    );
+});
