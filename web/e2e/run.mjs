@@ -6,6 +6,7 @@
 // repeat; only the alert explained and accepted stays so (one of the several the demo assigns to thongke),
 // and what was read stays read (each run's new alerts are unread again).
 import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { gzipSync } from 'node:zlib'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -358,6 +359,7 @@ async function run(browser) {
   await layoutChecks(browser)
   await entryChecks(browser)
   await alertChecks(browser)
+  await connectorChecks(browser)
   await offlineChecks(browser)
 }
 
@@ -1079,6 +1081,244 @@ async function explanationChecks(browser) {
   check(accepted && (await last.getAttribute('data-event')) === 'accept' && (await last.getAttribute('data-actor')) === 'leader', `leader accepts the explanation of #${alert.id} from the phone`)
   reportErrors(leader.errors, 'leader on a phone')
   await leader.context.close()
+}
+
+/** What the test source publishes: one indicator at two communes, in a year before the demo's figures (from 2023). */
+const SOURCE_INDICATOR = 'CUL.CULTURAL_EVENTS'
+const SOURCE_RECORDS = [
+  { ma: SOURCE_INDICATOR, xa: '22918', ky: '201503', so: 3 },
+  // a date stands for its month; a number may come as text
+  { ma: SOURCE_INDICATOR, xa: '22924', ky: '2015-04-30', so: '5' },
+  // no such unit: refused, the others written
+  { ma: SOURCE_INDICATOR, xa: '99999', ky: '201503', so: 7 },
+]
+
+/**
+ * A JSON source of this run's own on a free local port, answering `{"data": [...]}` to requests with its
+ * bearer token (401 otherwise). `fix()` drops the refused record, as the publishing department would.
+ */
+async function jsonSource(token) {
+  let records = SOURCE_RECORDS
+  const authorizations = []
+  const server = createServer((request, response) => {
+    authorizations.push(request.headers.authorization ?? '')
+    const allowed = request.headers.authorization === `Bearer ${token}`
+    response.writeHead(allowed ? 200 : 401, { 'Content-Type': 'application/json' })
+    response.end(JSON.stringify(allowed ? { data: records } : { error: 'unauthorized' }))
+  })
+  await new Promise((listening) => server.listen(0, '127.0.0.1', listening))
+  return {
+    url: `http://127.0.0.1:${server.address().port}/so-lieu/van-hoa`,
+    authorizations,
+    fix: () => (records = SOURCE_RECORDS.filter((record) => record.xa !== '99999')),
+    close: () => new Promise((closed) => server.close(closed)),
+  }
+}
+
+/**
+ * Pull connectors. A viewer has no link to them, a data owner has. Through the page, an admin creates a
+ * connector to the source above (disabled, so the scheduler leaves the runs to the checks) after the
+ * page and then the server refused what was wrong, next to the field; runs it now: partial, the refused
+ * record with its field and reason in the run log; edits it once the source corrected the record,
+ * keeping the stored token; runs it again: succeeded, nothing new; sees the list on a phone; deletes it.
+ * Each run has a connector id of its own (a deleted connector's run log stays); the values written are
+ * the same on every run, so a second run finds them unchanged.
+ */
+async function connectorChecks(browser) {
+  console.log('data connectors')
+  for (const [user, offered] of [
+    ['viewer', false],
+    ['finance', true],
+  ]) {
+    const { context, errors } = await newContext(browser)
+    await signIn(context, user)
+    const page = await context.newPage()
+    await page.goto(`${BASE}/`)
+    await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    check((await page.locator('[data-nav=connectors]').count()) === (offered ? 1 : 0), `${user}: the menu ${offered ? 'offers' : 'does not offer'} data connectors`)
+    await page.goto(`${BASE}/ket-noi`)
+    if (offered) {
+      const listed = await page.waitForSelector('.connectors[data-ready="1"][data-mode=list]', { timeout: 15000 }).then(() => true, () => false)
+      check(listed && (await page.locator('[data-role=new-connector]').count()) === 1, `${user}: /ket-noi lists the connectors it keeps and offers a new one`)
+    } else {
+      const note = await page.waitForSelector('[data-role=no-role]', { timeout: 10000 }).then((e) => e.innerText(), () => '')
+      check(/không quản lý kết nối/.test(note), `${user}: /ket-noi says the role keeps no connectors ("${note.slice(0, 60)}…")`)
+    }
+    reportErrors(errors, `${user} connectors`)
+    await context.close()
+  }
+
+  const token = `e2e-${Math.random().toString(36).slice(2)}`
+  const source = await jsonSource(token)
+  const id = `e2e-${Date.now().toString(36)}`
+  const name = `${E2E_MARK}: Sự kiện văn hóa (cổng thử nghiệm)`
+  // the saves the server refuses (HTTP 400) are the point of checks
+  const { context, errors } = await newContext(browser, { allow: [new RegExp(`/api/v1/connectors/${id}$`)] })
+  await signIn(context, 'admin')
+  const listed = async () => (await apiJson(context, '/connectors')).find((view) => view.connector.id === id)
+  const page = await context.newPage()
+  try {
+    await page.goto(`${BASE}/`)
+    await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    await page.click('[data-nav=connectors]')
+    await page.waitForSelector('.connectors[data-ready="1"][data-mode=list]', { timeout: 15000 })
+    check(new URL(page.url()).pathname === '/ket-noi', 'admin: the menu opens the data connectors at /ket-noi')
+
+    // a new connector: what is missing is said on the page, what is wrong by the server
+    await page.click('[data-role=new-connector]')
+    await page.waitForSelector('.connectors[data-mode=new] [data-role=connector-form]', { timeout: 10000 })
+    await page.click('[data-role=save-connector]')
+    const missing = await page.locator('[data-role=field-error]').evaluateAll((shown) => shown.map((e) => e.dataset.field))
+    const wanted = ['id', 'name', 'url', 'mapping.unit', 'mapping.period', 'mapping.value']
+    check(wanted.every((field) => missing.includes(field)), `an empty connector is refused on the page, field by field (${missing.join(', ')})`)
+    await page.fill('[data-role=c-id]', id)
+    await page.fill('[data-role=c-name]', name)
+    await page.fill('[data-role=c-url]', source.url)
+    await page.selectOption('[data-role=c-credential-kind]', 'bearer')
+    await page.fill('[data-role=c-token]', token)
+    await page.fill('[data-role=c-every]', '60')
+    await page.uncheck('[data-role=c-enabled]')
+    await page.fill('[data-role=c-records]', '/data')
+    for (const [part, from, text] of [
+      ['indicator', 'pointer', '/ma'],
+      ['unit', 'pointer', 'xa'],
+      ['period', 'pointer', '/ky'],
+      ['value', 'pointer', '/so'],
+      ['comment', 'value', `${E2E_MARK}: cổng dữ liệu thử nghiệm`],
+    ]) {
+      await page.selectOption(`[data-role=c-source-${part}]`, from)
+      await page.fill(`[data-role=c-text-${part}]`, text)
+    }
+    await page.click('[data-role=save-connector]')
+    const unitError = page.locator('[data-role=field-error][data-field="mapping.unit"]')
+    const refusal = await unitError.waitFor({ timeout: 10000 }).then(() => unitError.innerText(), () => '')
+    check(
+      refusal.includes('JSON Pointer') && (await page.getAttribute('[data-role=c-text-unit]', 'aria-invalid')) === 'true' && !(await listed()),
+      `a pointer without its slash is refused by the server, next to the unit's mapping ("${refusal}")`,
+    )
+    await shot(page, 'connector-refused')
+    await page.fill('[data-role=c-text-unit]', '/xa')
+    await page.click('[data-role=save-connector]')
+    const row = page.locator(`[data-role=connector][data-id="${id}"]`)
+    const saved = await row.waitFor({ timeout: 10000 }).then(() => true, () => false)
+    check(saved && (await page.locator('[data-role=connectors-message]').innerText()).includes(name), `saved, the connector is listed (${id})`)
+    const schedule = saved ? await row.locator('[data-role=schedule]').innerText() : ''
+    const host = saved ? await row.locator('[data-role=host]').innerText() : ''
+    check(
+      /Đang tắt/.test(schedule) && /mỗi 60 phút/.test(schedule) && host === new URL(source.url).host && (await row.locator('[data-role=next-run]').getAttribute('data-kind')) === 'off',
+      `the row shows the source's host, the schedule and that it is disabled ("${host}", "${schedule.replace(/\s+/g, ' ')}")`,
+    )
+
+    // run now: the refused record is named, the others written
+    await row.locator('[data-role=run-now]').click()
+    const result = page.locator('[data-role=run-result] [data-role=run-summary]')
+    await result.waitFor({ timeout: 40000 }).catch(() => {})
+    const first = await runFigures(result)
+    check(
+      first.outcome === 'partial' && first.records === 3 && first.rejected === 1 && first.created + first.updated + first.unchanged === 2,
+      `run now: partial, 2 of 3 records accepted (written or already so) and 1 refused (${JSON.stringify(first)}; "${(await result.innerText().catch(() => '')).replace(/\s+/g, ' ')}")`,
+    )
+    check((await row.locator('[data-role=last-run] [data-role=run-summary]').getAttribute('data-outcome').catch(() => null)) === 'partial', 'the row shows the run as its last one')
+    await shot(page, 'connectors')
+    await page.click('[data-role=run-result-log]')
+    await page.waitForSelector('.connectors[data-ready="1"][data-mode=runs] [data-role=run]', { timeout: 15000 })
+    const logged = page.locator('[data-role=run]').first()
+    const problems = await logged.locator('[data-role=run-problem]').evaluateAll((rows) => rows.map((r) => ({ index: r.dataset.index, field: r.dataset.field, text: r.innerText })))
+    check(
+      (await logged.getAttribute('data-outcome')) === 'partial' && (await logged.getAttribute('data-trigger')) === 'manual',
+      `the run log lists the run, manual and partial (${await page.locator('[data-role=run]').count()} runs)`,
+    )
+    check(
+      problems.length === 1 && problems[0].index === '2' && problems[0].field === 'unit' && problems[0].text.includes('99999') && problems[0].text.includes('/data/2'),
+      `the run log says which record was refused and why ("${problems[0]?.text.replace(/\s+/g, ' ')}")`,
+    )
+    await shot(page, 'connector-runs')
+
+    // the source corrects the record; the connector is edited, its token kept
+    source.fix()
+    await page.click('[data-role=edit]')
+    await page.waitForSelector('.connectors[data-mode=edit] [data-role=connector-form]', { timeout: 10000 })
+    check(
+      (await page.inputValue('[data-role=c-token]')) === '********' && (await page.locator('[data-role=secret-kept]').isVisible()) && (await page.locator('[data-role=c-id-fixed]').innerText()) === id,
+      'editing, the token field holds the placeholder and says it keeps the stored secret; the id cannot change',
+    )
+    const renamed = `${name} · sửa`
+    await page.fill('[data-role=c-name]', renamed)
+    await page.fill('[data-role=c-every]', '1')
+    await page.click('[data-role=save-connector]')
+    const everyError = page.locator('[data-role=field-error][data-field=every_minutes]')
+    const tooOften = await everyError.waitFor({ timeout: 10000 }).then(() => everyError.innerText(), () => '')
+    check(/5/.test(tooOften) && /10080/.test(tooOften), `every minute is refused by the server, next to the schedule ("${tooOften}")`)
+    await page.fill('[data-role=c-every]', '30')
+    await page.click('[data-role=save-connector]')
+    await page.waitForSelector(`.connectors[data-mode=list] [data-role=connector][data-id="${id}"]`, { timeout: 10000 }).catch(() => {})
+    const kept = await listed()
+    check(
+      kept?.connector.name === renamed && kept.connector.every_minutes === 30 && !kept.connector.enabled && kept.connector.credential?.token === '********',
+      `the edit is saved (every ${kept?.connector.every_minutes} minutes, the token still hidden)`,
+    )
+    await row.locator('[data-role=run-now]').click()
+    await page.waitForFunction((n) => document.querySelector('[data-role=run-result] [data-role=run-summary]')?.dataset.records === n, '2', { timeout: 40000 }).catch(() => {})
+    const second = await runFigures(result)
+    check(
+      second.outcome === 'succeeded' && second.records === 2 && second.created === 0 && second.updated === 0 && second.unchanged === 2 && second.rejected === 0,
+      `run again with the stored token: succeeded, the 2 values unchanged (${JSON.stringify(second)})`,
+    )
+    check(source.authorizations.length === 2 && source.authorizations.every((a) => a === `Bearer ${token}`), `the source was asked twice, both times with the token (${source.authorizations.length})`)
+    const history = await apiJson(context, `/observations/history?indicator=${SOURCE_INDICATOR}&unit=22924&period=201504`)
+    const newest = history.items?.reduce((a, b) => (b.revision > a.revision ? b : a), history.items[0])
+    check(newest?.value === 5 && newest.source.startsWith('connector:e2e-') && newest.author === 'admin', `the value read from a date is stored for its month, from the connector (${newest?.value}, ${newest?.source})`)
+    await page.click('[data-role=run-result-log]')
+    await page.waitForSelector('.connectors[data-ready="1"][data-mode=runs] [data-role=run]', { timeout: 15000 })
+    const outcomes = await page.locator('[data-role=run]').evaluateAll((runs) => runs.map((r) => r.dataset.outcome))
+    check(outcomes.join() === 'succeeded,partial', `the run log lists both runs, newest first (${outcomes.join(', ')})`)
+
+    // on a phone
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto(`${BASE}/ket-noi`)
+    await page.waitForSelector('.connectors[data-ready="1"][data-mode=list] [data-role=connector]', { timeout: 15000 })
+    await page.waitForTimeout(300)
+    const button = await row.locator('[data-role=run-now]').boundingBox()
+    check(await noHorizontalScroll(page), 'connectors-phone: no horizontal scroll (connectors as cards)')
+    check(!!button && button.x >= 0 && button.x + button.width <= 390, `the run-now button fits the phone's width (${button ? `${Math.round(button.x)}–${Math.round(button.x + button.width)} px` : 'not shown'})`)
+    await row.scrollIntoViewIfNeeded()
+    await shot(page, 'connectors-phone')
+    await page.goto(`${BASE}/ket-noi?edit=${id}`)
+    await page.waitForSelector('.connectors[data-mode=edit] [data-role=connector-form]', { timeout: 15000 })
+    check(await noHorizontalScroll(page), 'connector-form-phone: no horizontal scroll')
+    await shot(page, 'connector-form-phone')
+    await page.goto(`${BASE}/ket-noi?runs=${id}`)
+    await page.waitForSelector('.connectors[data-ready="1"][data-mode=runs] [data-role=run]', { timeout: 15000 })
+    check(await noHorizontalScroll(page), 'connector-runs-phone: no horizontal scroll')
+    await shot(page, 'connector-runs-phone')
+    await page.setViewportSize({ width: 1440, height: 900 })
+
+    // deleting asks first
+    await page.goto(`${BASE}/ket-noi`)
+    await page.waitForSelector('.connectors[data-ready="1"][data-mode=list]', { timeout: 15000 })
+    await row.locator('[data-role=delete]').click()
+    await row.locator('[data-role=delete-cancel]').click()
+    check((await row.locator('[data-role=run-now]').count()) === 1 && !!(await listed()), 'deleting can be called off')
+    await row.locator('[data-role=delete]').click()
+    check((await row.locator('[data-role=delete-confirm]').innerText()).length > 0, 'deleting asks for a confirmation')
+    await row.locator('[data-role=delete-confirm]').click()
+    const deleted = await row.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false)
+    check(deleted && !(await listed()), `confirmed, the connector is deleted ("${await page.locator('[data-role=connectors-message]').innerText().catch(() => '')}")`)
+  } finally {
+    if (await listed()) await context.request.delete(`${BASE}/api/v1/connectors/${id}`, { headers: { Origin: BASE } })
+    await source.close()
+  }
+  reportErrors(errors, 'data connectors')
+  await context.close()
+}
+
+/** The figures of a run as its summary carries them. */
+async function runFigures(summary) {
+  const figures = await summary
+    .evaluate((e) => ({ ...e.dataset }))
+    .catch(() => ({}))
+  const number = (name) => Number(figures[name] ?? NaN)
+  return { outcome: figures.outcome, records: number('records'), created: number('created'), updated: number('updated'), unchanged: number('unchanged'), rejected: number('rejected') }
 }
 
 /**

@@ -406,6 +406,72 @@ export interface AlertStep {
   explanation?: AlertExplanation
 }
 
+// ---- pull connectors (docs/CONNECTORS.md) ----
+
+/** One part of a value: read from each record at a JSON Pointer, or the same constant for every record. */
+export type MappingField = { pointer: string } | { value: string }
+
+export interface ConnectorMapping {
+  /** A JSON Pointer to the list of records; empty when the document is the list. */
+  records: string
+  indicator: MappingField
+  unit: MappingField
+  period: MappingField
+  value: MappingField
+  comment?: MappingField | null
+}
+
+/** How the source is asked; lists show each secret as `********`, and sending that back keeps it. */
+export type Credential =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'header'; name: string; value: string }
+
+export interface Connector {
+  id: string
+  name: string
+  url: string
+  credential: Credential | null
+  every_minutes: number
+  enabled: boolean
+  mapping: ConnectorMapping
+}
+
+export type RunTrigger = 'schedule' | 'retry' | 'manual'
+export type RunOutcome = 'succeeded' | 'partial' | 'failed'
+
+export interface ConnectorRun {
+  id: number
+  trigger: RunTrigger
+  attempt: number
+  started_at: string
+  finished_at: string
+  outcome: RunOutcome
+  /** Records in the document. */
+  records: number
+  created: number
+  updated: number
+  unchanged: number
+  /** Records refused. */
+  rejected: number
+  /** Why nothing was fetched (a failed run). */
+  error: string | null
+  /** The first problems of refused records: `index` in the document's list, the value's `field`. */
+  problems: ItemError[]
+  /** When a failed fetch is tried again. */
+  retry_at: string | null
+}
+
+export interface ConnectorView {
+  connector: Connector
+  /** Whose grant the connector writes with: whoever saved it last. */
+  updated_by: string
+  updated_at: string
+  last_run: ConnectorRun | null
+  /** Null when disabled. */
+  next_run_at: string | null
+}
+
 /** An RFC 9457 problem document, or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -568,6 +634,15 @@ export const api = {
   attachToAlert: (id: number | string, file: File) =>
     request<AlertAttachment>('POST', `/alerts/${encodeURIComponent(id)}/attachments${query({ name: file.name })}`, file),
   attachmentUrl: (id: number | string, attachment: number) => `/api/v1/alerts/${encodeURIComponent(id)}/attachments/${attachment}`,
+
+  connectors: () => get<ConnectorView[]>('/connectors'),
+  /** Creates or replaces a connector (the id is the path's); from then on it writes with the caller's grant. */
+  saveConnector: (connector: Connector) => request<void>('PUT', `/connectors/${encodeURIComponent(connector.id)}`, connector),
+  deleteConnector: (id: string) => request<void>('DELETE', `/connectors/${encodeURIComponent(id)}`),
+  /** Newest first. */
+  connectorRuns: (id: string, limit?: number) => get<ConnectorRun[]>(`/connectors/${encodeURIComponent(id)}/runs${query({ limit })}`),
+  /** Runs a connector now, enabled or not; answers when the run is over. */
+  runConnector: (id: string) => request<ConnectorRun>('POST', `/connectors/${encodeURIComponent(id)}/runs`),
 }
 
 /** A fresh key for one save (Idempotency-Key). */

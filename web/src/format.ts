@@ -66,8 +66,8 @@ export function formatTime(value: string | number | Date, l: Lang = lang.value, 
   }).format(toDate(value))
 }
 
-export function formatDateTime(value: string | number | Date, l: Lang = lang.value): string {
-  return `${formatTime(value, l)} ${formatDate(value, l)}`
+export function formatDateTime(value: string | number | Date, l: Lang = lang.value, seconds = false): string {
+  return `${formatTime(value, l, seconds)} ${formatDate(value, l)}`
 }
 
 /** "3 phút trước" / "3 minutes ago", from seconds of age. */
