@@ -88,6 +88,13 @@ pub(crate) struct ConnectorView {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub(crate) struct RunQuery {
+    /// Only try: fetch, read and check, and count what would change, writing and logging nothing.
+    dry_run: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RunsQuery {
     /// At most 200; 50 by default.
     limit: Option<usize>,
@@ -121,7 +128,7 @@ async fn view(state: &AppState, stored: StoredConnector) -> Result<ConnectorView
         .await?
         .into_iter()
         .next();
-    let next_run_at = pulling::next_run_at(state, &stored.item).await?;
+    let next_run_at = pulling::next_run_at(&stored.item, last_run.as_ref());
     Ok(ConnectorView {
         connector: pulling::without_secrets(stored.item, HIDDEN),
         updated_by: stored.updated_by,
@@ -301,12 +308,13 @@ async fn list_runs(
     Ok(Json(runs.into_iter().map(RunView::from).collect()))
 }
 
-/// Runs a connector now (enabled or not) and answers with the run, as logged.
+/// Runs a connector now (enabled or not) and answers with the run, as logged; with `dry_run=true` only
+/// tries it (the run's id is then 0).
 #[utoipa::path(
     post,
     path = "/connectors/{id}/runs",
     tag = "connectors",
-    params(("id" = String, Path)),
+    params(("id" = String, Path), RunQuery),
     responses(
         (status = 200, body = RunView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -318,8 +326,14 @@ async fn run_connector(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(query): Query<RunQuery>,
 ) -> Result<Json<RunView>, Problem> {
     let user = keeper(&caller)?;
     let stored = kept(&state, user, &id).await?;
-    Ok(Json(pulling::run_now(&state, &stored).await?.into()))
+    let mode = if query.dry_run.unwrap_or(false) {
+        pulling::Mode::Try
+    } else {
+        pulling::Mode::Write
+    };
+    Ok(Json(pulling::run_now(&state, &stored, mode).await?.into()))
 }

@@ -4,6 +4,8 @@
 //! whoever saved the connector last, statuses and locks), write the valid ones through the live path, and
 //! log the run. Credentials go into the request's headers and nowhere else.
 
+use std::collections::HashMap;
+
 use base64::Engine as _;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{Mutex, Notify};
@@ -12,9 +14,10 @@ use vantage_ingest::{ImportError, ImportKind, ImportOptions};
 use vantage_model::connector::{
     Connector, Credential, MAX_ATTEMPTS, RunOutcome, RunProblem, RunTrigger,
 };
+use vantage_model::record::{Observation, ObservationKey};
 use vantage_model::retry::retry_after;
 use vantage_outbound::{Call, Method};
-use vantage_store::{ConnectorRun, StoredConnector};
+use vantage_store::{ConnectorRun, StoredConnector, WriteCounts};
 
 use crate::access::Caller;
 use crate::writes::admissible;
@@ -55,16 +58,9 @@ fn next_run(connector: &Connector, last: Option<&ConnectorRun>) -> (Timestamp, R
     }
 }
 
-/// When a connector runs next, as its run log says; `None` when it is disabled.
-pub(crate) async fn next_run_at(
-    state: &AppState,
-    connector: &Connector,
-) -> Result<Option<Timestamp>, Problem> {
-    if !connector.enabled {
-        return Ok(None);
-    }
-    let last = state.store().connector_runs(&connector.id, 1).await?;
-    Ok(Some(next_run(connector, last.first()).0))
+/// When a connector runs next after its `last` run; `None` when it is disabled.
+pub(crate) fn next_run_at(connector: &Connector, last: Option<&ConnectorRun>) -> Option<Timestamp> {
+    connector.enabled.then(|| next_run(connector, last).0)
 }
 
 /// Runs every enabled connector when it is due, for as long as the server runs.
@@ -97,7 +93,7 @@ async fn run_due(state: &AppState) -> Result<std::time::Duration, Problem> {
         let (at, trigger, attempt) = next_run(&stored.item, last.first());
         let now = Timestamp::now();
         let next = if at <= now {
-            let run = run(state, &stored, trigger, attempt).await?;
+            let run = run(state, &stored, trigger, attempt, Mode::Write).await?;
             next_run(&stored.item, Some(&run)).0
         } else {
             at
@@ -134,17 +130,27 @@ struct Applied {
     problems: Vec<RunProblem>,
 }
 
-/// Runs a connector once and logs the run (durable before this returns).
-pub(crate) async fn run(
+/// Whether a run writes what it read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Writes the valid values and logs the run (durable before it ends).
+    Write,
+    /// Fetches, reads and checks, and counts what would change: nothing written, nothing logged.
+    Try,
+}
+
+/// Runs a connector once.
+async fn run(
     state: &AppState,
     stored: &StoredConnector,
     trigger: RunTrigger,
     attempt: u32,
+    mode: Mode,
 ) -> Result<ConnectorRun, Problem> {
     let _one_at_a_time = state.puller.running.lock().await;
     let connector = &stored.item;
     let started_at = Timestamp::now();
-    let outcome = fetch_and_apply(state, stored).await;
+    let outcome = fetch_and_apply(state, stored, mode).await;
     let finished_at = Timestamp::now();
     let mut run = ConnectorRun {
         id: 0,
@@ -182,12 +188,15 @@ pub(crate) async fn run(
             run.outcome = RunOutcome::Failed;
             run.error = Some(error);
             let every = SignedDuration::from_mins(i64::from(connector.every_minutes));
-            run.retry_at = (attempt < MAX_ATTEMPTS)
+            // A disabled connector, run by hand, is not tried again by itself, nor is a try.
+            run.retry_at = (mode == Mode::Write && connector.enabled && attempt < MAX_ATTEMPTS)
                 .then(|| finished_at + retry_after(attempt, MAX_RETRY_WAIT.min(every)));
         }
         Err(Failure::Internal(problem)) => return Err(problem),
     }
-    run.id = state.store().record_connector_run(&run).await?;
+    if mode == Mode::Write {
+        run.id = state.store().record_connector_run(&run).await?;
+    }
     Ok(run)
 }
 
@@ -203,7 +212,11 @@ impl From<Problem> for Failure {
     }
 }
 
-async fn fetch_and_apply(state: &AppState, stored: &StoredConnector) -> Result<Applied, Failure> {
+async fn fetch_and_apply(
+    state: &AppState,
+    stored: &StoredConnector,
+    mode: Mode,
+) -> Result<Applied, Failure> {
     let connector = &stored.item;
     let owner = state
         .store()
@@ -310,12 +323,15 @@ async fn fetch_and_apply(state: &AppState, stored: &StoredConnector) -> Result<A
         .into_iter()
         .map(|(_, observation)| observation)
         .collect();
-    let counts = state
-        .analytics
-        .write_observations(&observations)
-        .await
-        .map_err(Problem::from)?;
-    if counts.created + counts.updated > 0 {
+    let counts = match mode {
+        Mode::Write => state
+            .analytics
+            .write_observations(&observations)
+            .await
+            .map_err(Problem::from)?,
+        Mode::Try => would_write(state, &observations).await?,
+    };
+    if mode == Mode::Write && counts.created + counts.updated > 0 {
         let detail = serde_json::json!({
             "connector": connector.id,
             "created": counts.created,
@@ -339,6 +355,30 @@ async fn fetch_and_apply(state: &AppState, stored: &StoredConnector) -> Result<A
         rejected: refused.len() as u64,
         problems,
     })
+}
+
+/// What writing `observations` would change, without writing them.
+async fn would_write(
+    state: &AppState,
+    observations: &[Observation],
+) -> Result<WriteCounts, Problem> {
+    let keys: Vec<ObservationKey> = observations.iter().map(|o| o.key.clone()).collect();
+    let current: HashMap<ObservationKey, Observation> = state
+        .store()
+        .current_observations(&keys)
+        .await?
+        .into_iter()
+        .map(|observation| (observation.key.clone(), observation))
+        .collect();
+    let mut counts = WriteCounts::default();
+    for observation in observations {
+        match current.get(&observation.key) {
+            None => counts.created += 1,
+            Some(stored) if observation.same_content(stored) => counts.unchanged += 1,
+            Some(_) => counts.updated += 1,
+        }
+    }
+    Ok(counts)
 }
 
 /// Keeps the stored credential's secrets where `given` sends the placeholder lists show instead of them.
@@ -373,12 +413,14 @@ pub(crate) fn without_secrets(mut connector: Connector, hidden: &str) -> Connect
     connector
 }
 
-/// Runs one connector now (a person asked), and wakes the scheduler to plan from this run.
+/// Runs one connector now (a person asked), and wakes the scheduler to plan from this run; or only
+/// tries it.
 pub(crate) async fn run_now(
     state: &AppState,
     stored: &StoredConnector,
+    mode: Mode,
 ) -> Result<ConnectorRun, Problem> {
-    let run = run(state, stored, RunTrigger::Manual, 1).await?;
+    let run = run(state, stored, RunTrigger::Manual, 1, mode).await?;
     state.puller.wake();
     Ok(run)
 }

@@ -3697,7 +3697,7 @@ async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &st
         {"ma": "SEC.CRIME_CASES", "xa": "99999", "ngay": "2025-03-10", "so": 1},
         {"ma": "BUD.REVENUE_TOTAL", "xa": "22918", "ngay": "2025-03-10", "so": 1}
     ]});
-    let (url, served) = json_source(document).await;
+    let (url, _) = json_source(document).await;
     let connector = |id: &str, enabled: bool, token: &str| {
         json!({
             "id": id, "name": "Số vụ phạm tội", "url": url, "every_minutes": 60, "enabled": enabled,
@@ -3767,8 +3767,26 @@ async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &st
         failed.body
     );
     assert!(
-        failed.body["retry_at"].is_string(),
-        "a failed fetch is tried again"
+        failed.body["retry_at"].is_null(),
+        "a disabled connector run by hand is not tried again by itself"
+    );
+    let tried = request(
+        server,
+        "POST",
+        "/api/v1/connectors/ca/runs?dry_run=true",
+        Some(admin),
+        None,
+    )
+    .await
+    .body;
+    assert_eq!(
+        (
+            tried["id"].clone(),
+            tried["outcome"].clone(),
+            tried["created"].clone()
+        ),
+        (json!(0), json!("partial"), json!(3)),
+        "{tried}"
     );
     let partial = run().await;
     assert_eq!(
@@ -3902,14 +3920,12 @@ async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &st
         owned.body
     );
 
-    // Enabled and never run: the scheduler runs it at once.
-    let before = served.load(std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(
-        put(admin, "tu-dong", connector("tu-dong", true, "tok-123"))
-            .await
-            .status,
-        204
-    );
+    // Enabled and never run: the scheduler runs it at once; its source fails, so it is tried again
+    // after a minute, which is when it runs next.
+    let (failing, failing_served) = json_source(json!({"data": []})).await;
+    let mut scheduled_connector = connector("tu-dong", true, "tok-123");
+    scheduled_connector["url"] = json!(failing);
+    assert_eq!(put(admin, "tu-dong", scheduled_connector).await.status, 204);
     let mut scheduled = Value::Null;
     for _ in 0..50 {
         scheduled = request(
@@ -3929,12 +3945,24 @@ async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &st
     assert_eq!(
         (
             scheduled[0]["trigger"].clone(),
-            scheduled[0]["outcome"].clone()
+            scheduled[0]["outcome"].clone(),
+            scheduled[0]["attempt"].clone()
         ),
-        (json!("schedule"), json!("partial")),
+        (json!("schedule"), json!("failed"), json!(1)),
         "{scheduled}"
     );
-    assert!(served.load(std::sync::atomic::Ordering::SeqCst) > before);
+    assert_eq!(failing_served.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let retry_at: jiff::Timestamp = scheduled[0]["retry_at"].as_str().unwrap().parse().unwrap();
+    let finished_at: jiff::Timestamp = scheduled[0]["finished_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        retry_at.duration_since(finished_at).as_secs(),
+        60,
+        "the first retry after a minute"
+    );
     let listed = request(server, "GET", "/api/v1/connectors", Some(admin), None).await;
     let next = listed
         .body
@@ -3944,7 +3972,7 @@ async fn check_connectors(server: std::net::SocketAddr, viewer: &str, owner: &st
         .find(|c| c["connector"]["id"] == "tu-dong")
         .unwrap()["next_run_at"]
         .clone();
-    assert!(next.is_string(), "{next}");
+    assert_eq!(next, scheduled[0]["retry_at"]);
     for id in ["ca", "tu-dong"] {
         let path = format!("/api/v1/connectors/{id}");
         assert_eq!(

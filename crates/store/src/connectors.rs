@@ -89,9 +89,16 @@ impl Store {
             .await
     }
 
-    /// Deletes a connector; the log of its runs stays. Whether there was one.
+    /// Deletes a connector and the log of its runs (what it wrote stays, and the audit log tells of it),
+    /// so that a connector saved later under the same id starts afresh. Whether there was one.
     pub async fn delete_connector(&self, id: &str) -> Result<bool, StoreError> {
-        self.delete_definition(Kept::Connectors, id).await
+        let deleted = self.delete_definition(Kept::Connectors, id).await?;
+        let _writer = self.writer.lock().await;
+        sqlx::query("DELETE FROM connector_runs WHERE connector = $1")
+            .bind(id.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted)
     }
 
     /// Adds a run to the log (durable when this returns); its id.

@@ -1099,6 +1099,10 @@ conformance!(connectors_and_their_runs_round_trip, |store| {
     assert_eq!(store.connector_runs("mua", 1).await.unwrap().len(), 1);
     assert!(store.delete_connector("mua").await.unwrap());
     assert!(!store.delete_connector("mua").await.unwrap());
+    assert!(
+        store.connector_runs("mua", 10).await.unwrap().is_empty(),
+        "a connector saved again under the id starts afresh"
+    );
     assert!(store.connectors().await.unwrap().is_empty());
 });
 
