@@ -126,6 +126,23 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })
 }
 
+/**
+ * On a 1280 px desktop the header keeps its links on one line and leaves the search box room to type
+ * (an admin's links once squeezed it to nothing); also at 1440 px.
+ */
+async function headerFits(page, user) {
+  for (const width of [1280, 1440]) {
+    await page.setViewportSize({ width, height: 900 })
+    const header = await page.evaluate(() => {
+      const search = document.querySelector('.app-header .search')?.getBoundingClientRect()
+      const tops = [...document.querySelectorAll('.app-header nav > *:not(.spacer)')].map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2))
+      return { search: Math.round(search?.width ?? 0), oneLine: Math.max(...tops) - Math.min(...tops) <= 8 }
+    })
+    check(header.search >= 160 && header.oneLine, `${user}: at ${width} px the header's links fit on one line and the search box is ${header.search} px wide (at least 160)`)
+  }
+  await page.setViewportSize({ width: 1440, height: 900 })
+}
+
 async function noHorizontalScroll(page) {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
 }
@@ -147,7 +164,7 @@ async function run(browser) {
     check(await page.locator('[data-role=sign-in]').isVisible(), 'anonymous sees the sign-in link')
     const publicFields = (await (await context.request.get(`${BASE}/api/v1/dashboards`)).json()).items.length - 1
     await page.click('[data-nav=fields]')
-    check((await page.locator('.dropdown a').count()) === publicFields, `anonymous: the Fields menu lists the ${publicFields} fields with public indicators`)
+    check((await page.locator('[data-menu=fields] a').count()) === publicFields, `anonymous: the Fields menu lists the ${publicFields} fields with public indicators`)
     await page.click('[data-nav=fields]')
     if (internal) {
       await page.goto(`${BASE}/i/${internal}`)
@@ -185,6 +202,7 @@ async function run(browser) {
     await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
     check((await page.locator('[data-role=user]').innerText()).includes(user), `${user}: the menu names the user`)
     check((await page.locator('[data-role=sign-out]').count()) === 1, `${user}: the menu offers signing out`)
+    await headerFits(page, user)
     const domain = me.domains?.[0] ?? 'BUD'
     await page.goto(`${BASE}/d/${domain}`)
     await page.waitForSelector('.domain[data-ready="1"]', { timeout: 15000 })
@@ -227,7 +245,7 @@ async function run(browser) {
     `overview shows tiles for every field with figures, in the server's order (${sections.length}/${reported.length})`,
   )
   await page.click('[data-nav=fields]')
-  const menu = await page.locator('.dropdown a').allInnerTexts()
+  const menu = await page.locator('[data-menu=fields] a').allInnerTexts()
   check(menu.length === fieldList.length && menu[0] === fieldList[0].name_vi, `the Fields menu lists the ${fieldList.length} fields of /dashboards by name ("${menu[0]}")`)
   await page.click('[data-nav=fields]')
   await shot(page, 'overview')
@@ -360,6 +378,7 @@ async function run(browser) {
   await entryChecks(browser)
   await alertChecks(browser)
   await connectorChecks(browser)
+  await reportingChecks(browser)
   await offlineChecks(browser)
 }
 
@@ -1121,7 +1140,7 @@ async function jsonSource(token) {
  * page and then the server refused what was wrong, next to the field; runs it now: partial, the refused
  * record with its field and reason in the run log; edits it once the source corrected the record,
  * keeping the stored token; runs it again: succeeded, nothing new; sees the list on a phone; deletes it.
- * Each run has a connector id of its own (a deleted connector's run log stays); the values written are
+ * Each run has a connector id of its own (so that one run's connector never meets another's); the values written are
  * the same on every run, so a second run finds them unchanged.
  */
 async function connectorChecks(browser) {
@@ -1160,9 +1179,10 @@ async function connectorChecks(browser) {
   try {
     await page.goto(`${BASE}/`)
     await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    await page.click('[data-nav=data]')
     await page.click('[data-nav=connectors]')
     await page.waitForSelector('.connectors[data-ready="1"][data-mode=list]', { timeout: 15000 })
-    check(new URL(page.url()).pathname === '/ket-noi', 'admin: the menu opens the data connectors at /ket-noi')
+    check(new URL(page.url()).pathname === '/ket-noi', 'admin: the Data menu opens the data connectors at /ket-noi')
 
     // a new connector: what is missing is said on the page, what is wrong by the server
     await page.click('[data-role=new-connector]')
@@ -1234,6 +1254,24 @@ async function connectorChecks(browser) {
     )
     await shot(page, 'connector-runs')
 
+    // a try reads and checks the same document, counts what a run would do, and writes and logs nothing
+    const runsBefore = (await apiJson(context, `/connectors/${id}/runs`)).length
+    const runsShown = await page.locator('[data-role=run]').count()
+    const lastBefore = (await listed())?.last_run?.id
+    await page.click('[data-role=try-run]')
+    await page.waitForSelector('[data-role=run-result][data-dry="1"] [data-role=run-summary]', { timeout: 40000 }).catch(() => {})
+    const tried = await runFigures(result)
+    const triedText = (await page.locator('[data-role=run-result]').innerText().catch(() => '')).replace(/\s+/g, ' ')
+    check(
+      tried.records === 3 && tried.rejected === 1 && tried.unchanged === 2 && tried.created === 0 && tried.updated === 0 && /chưa ghi gì/.test(triedText),
+      `a try counts what a run would do, marked as nothing written (${JSON.stringify(tried)}; "${triedText.slice(0, 120)}")`,
+    )
+    const triedProblem = page.locator('[data-role=run-result] [data-role=run-problem]')
+    check((await triedProblem.count()) === 1 && (await triedProblem.getAttribute('data-field')) === 'unit', 'the try names the record it would refuse, and why')
+    const runsAfter = (await apiJson(context, `/connectors/${id}/runs`)).length
+    check(runsAfter === runsBefore && (await page.locator('[data-role=run]').count()) === runsShown && (await listed())?.last_run?.id === lastBefore, `the try is not logged: the run log keeps ${runsAfter} run(s), the last run stays the last`)
+    await shot(page, 'connector-try')
+
     // the source corrects the record; the connector is edited, its token kept
     source.fix()
     await page.click('[data-role=edit]')
@@ -1264,7 +1302,7 @@ async function connectorChecks(browser) {
       second.outcome === 'succeeded' && second.records === 2 && second.created === 0 && second.updated === 0 && second.unchanged === 2 && second.rejected === 0,
       `run again with the stored token: succeeded, the 2 values unchanged (${JSON.stringify(second)})`,
     )
-    check(source.authorizations.length === 2 && source.authorizations.every((a) => a === `Bearer ${token}`), `the source was asked twice, both times with the token (${source.authorizations.length})`)
+    check(source.authorizations.length === 3 && source.authorizations.every((a) => a === `Bearer ${token}`), `the source was asked three times (two runs, a try), each time with the token (${source.authorizations.length})`)
     const history = await apiJson(context, `/observations/history?indicator=${SOURCE_INDICATOR}&unit=22924&period=201504`)
     const newest = history.items?.reduce((a, b) => (b.revision > a.revision ? b : a), history.items[0])
     check(newest?.value === 5 && newest.source.startsWith('connector:e2e-') && newest.author === 'admin', `the value read from a date is stored for its month, from the connector (${newest?.value}, ${newest?.source})`)
@@ -1309,6 +1347,178 @@ async function connectorChecks(browser) {
     await source.close()
   }
   reportErrors(errors, 'data connectors')
+  await context.close()
+}
+
+/** A whole number as the page shows it in Vietnamese (1.234). */
+const viCount = (text) => Number(text.replace(/\./g, '').trim())
+
+/** The figures a rates summary carries, and the counts it shows. */
+async function summaryFigures(summary) {
+  const data = await summary.evaluate((e) => ({ ...e.dataset })).catch(() => ({}))
+  const shown = {}
+  for (const name of ['expected', 'received', 'on_time', 'late', 'missing', 'pending']) shown[name] = viCount(await summary.locator(`[data-count=${name}] dd`).innerText().catch(() => ''))
+  const number = (name) => Number(data[name] ?? NaN)
+  return {
+    data: { expected: number('expected'), received: number('received'), on_time: number('onTime'), late: number('late'), missing: number('missing'), pending: number('pending') },
+    shown,
+  }
+}
+
+/**
+ * Reporting rates (the operations centre). A viewer has no link and is told the page is not for the role.
+ * A leader opens it from the Data menu: the totals agree with the API and with themselves, the rankings
+ * list every department and commune, worst first on demand, a commune is found without marks; the
+ * worst commune's drill-down lists as many late and missing reports as its row counts, and one of them
+ * opens its figure. On a phone the page and a drill-down fit the width.
+ */
+async function reportingChecks(browser) {
+  console.log('reporting rates')
+  {
+    const { context, errors } = await newContext(browser)
+    await signIn(context, 'viewer')
+    const page = await context.newPage()
+    await page.goto(`${BASE}/`)
+    await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+    check((await page.locator('[data-nav=reporting]').count()) === 0, 'viewer: the menu does not offer the reporting rates')
+    await page.goto(`${BASE}/cap-nhat-so-lieu`)
+    const note = await page.waitForSelector('[data-role=no-role]', { timeout: 10000 }).then((e) => e.innerText(), () => '')
+    check(/không xem tình hình cập nhật số liệu/.test(note), `viewer: /cap-nhat-so-lieu says the role may not see it ("${note.slice(0, 70)}…")`)
+    reportErrors(errors, 'viewer reporting')
+    await context.close()
+  }
+
+  const { context, errors } = await newContext(browser)
+  await signIn(context, 'leader')
+  const page = await context.newPage()
+  const ready = (mode) => page.waitForSelector(`.reporting[data-ready="1"][data-mode=${mode}]`, { timeout: 30000 }).then(() => true, () => false)
+  await page.goto(`${BASE}/`)
+  await page.waitForSelector('.overview[data-ready="1"] .tile', { timeout: 20000 })
+  await page.click('[data-nav=data]')
+  await page.click('[data-nav=reporting]')
+  check((await ready('rates')) && new URL(page.url()).pathname === '/cap-nhat-so-lieu', 'leader: the Data menu opens the reporting rates at /cap-nhat-so-lieu')
+  const rates = await apiJson(context, '/reporting-rates')
+
+  // the totals: as the API counts them, and adding up
+  const totals = await summaryFigures(page.locator('[data-role=totals] [data-role=rates-summary]'))
+  const { shown } = totals
+  check(
+    ['expected', 'received', 'on_time', 'late', 'missing', 'pending'].every((name) => totals.data[name] === rates.totals[name] && shown[name] === rates.totals[name]),
+    `the totals are the API's (${JSON.stringify(shown)})`,
+  )
+  check(
+    shown.expected > 0 && shown.received === shown.on_time + shown.late && shown.expected === shown.received + shown.missing,
+    `the totals add up: received ${shown.received} = on time ${shown.on_time} + late ${shown.late}; expected ${shown.expected} = received + missing ${shown.missing}`,
+  )
+  const rateText = await page.locator('[data-role=totals] [data-role=rate] .big').innerText()
+  const onTimeText = await page.locator('[data-role=totals] [data-role=on-time-rate] .big').innerText()
+  const percent = (text) => Number(text.replace('%', '').replace(',', '.'))
+  check(
+    Math.abs(percent(rateText) - (100 * shown.received) / shown.expected) < 0.1 && Math.abs(percent(onTimeText) - (100 * shown.on_time) / shown.expected) < 0.1,
+    `the reporting rate (${rateText}) and on-time rate (${onTimeText}) are received and on time of expected`,
+  )
+  figures.push(`reporting rates, last 30 days: ${rateText} reported, ${onTimeText} on time, ${shown.late} late, ${shown.missing} missing of ${shown.expected}`)
+
+  // the rankings
+  const agencies = page.locator('[data-role=ranking-agencies] [data-role=ranked]')
+  const communes = page.locator('[data-role=ranking-communes]')
+  check((await agencies.count()) === rates.agencies.length && rates.agencies.length > 0, `every department is ranked (${rates.agencies.length})`)
+  check(Number(await communes.getAttribute('data-total')) === rates.communes.length && (await communes.locator('[data-role=ranked]').count()) < rates.communes.length, `the communes are ranked (${rates.communes.length}), the first ones shown`)
+  await communes.locator('[data-role=show-all]').click()
+  check((await communes.locator('[data-role=ranked]').count()) === rates.communes.length, `asked, every commune is listed (${rates.communes.length})`)
+  const rateOrder = async (locator) => locator.evaluateAll((rows) => rows.map((r) => r.dataset.onTimeRate).filter((v) => v !== '').map(Number))
+  const best = await rateOrder(communes.locator('[data-role=ranked]'))
+  const bestFirst = await communes.locator('[data-role=ranked]').first().getAttribute('data-code')
+  await page.click('[data-role=order-worst]')
+  await page.waitForURL(/order=worst/, { timeout: 5000 }).catch(() => {})
+  const worst = await rateOrder(communes.locator('[data-role=ranked]'))
+  const worstRow = communes.locator('[data-role=ranked]').first()
+  const worstCode = await worstRow.getAttribute('data-code')
+  check(
+    best.every((v, i) => i === 0 || best[i - 1] >= v) && worst.every((v, i) => i === 0 || worst[i - 1] <= v) && worstCode !== bestFirst,
+    `worst first turns the order (${best[0]?.toFixed(1)}% first, then ${worst[0]?.toFixed(1)}% first: ${worstCode})`,
+  )
+  await shot(page, 'reporting')
+
+  // a commune found without marks
+  const worstName = rates.communes.find((c) => c.code === worstCode)?.name ?? ''
+  const folded = worstName.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase()
+  await communes.locator('[data-role=ranking-search]').fill(folded)
+  const found = await communes.locator('[data-role=ranked]').evaluateAll((rows) => rows.map((r) => r.dataset.code))
+  check(found.includes(worstCode) && found.length < rates.communes.length, `searching "${folded}" finds ${worstName} (${found.length} rows)`)
+
+  // its drill-down: the late and missing reports behind its figures
+  const row = communes.locator(`[data-role=ranked][data-code="${worstCode}"]`)
+  const lateOnly = Number(await row.getAttribute('data-late'))
+  const owed = lateOnly + Number(await row.getAttribute('data-missing'))
+  await row.locator('[data-role=drill]').click()
+  const drilled = await ready('drill')
+  const table = page.locator('[data-role=reports]')
+  const listed = drilled ? Number(await table.getAttribute('data-count').catch(() => NaN)) : NaN
+  const kinds = await page.locator('[data-role=report]').evaluateAll((rows) => rows.map((r) => r.dataset.punctuality))
+  const url = new URL(page.url())
+  check(
+    url.searchParams.get('unit') === worstCode && url.searchParams.get('order') === 'worst' && (await page.locator('h1').innerText()) === worstName,
+    `the commune's drill-down is at its own address, named (${url.search})`,
+  )
+  check(
+    owed > 0 && listed === Math.min(owed, 2000) && kinds.every((k) => k === 'late' || k === 'missing') && kinds.every((k, i) => i === 0 || !(kinds[i - 1] === 'late' && k === 'missing')),
+    `${worstName}'s drill-down lists its ${owed} late and missing reports, missing first (${listed} listed)`,
+  )
+  await page.click('[data-role=punctuality-filter] [data-punctuality=missing]')
+  await page.waitForURL(/p=late/, { timeout: 5000 }).catch(() => {})
+  await ready('drill')
+  await page.waitForFunction((n) => document.querySelector('[data-role=reports]')?.dataset.count === String(n), Math.min(lateOnly, 2000), { timeout: 15000 }).catch(() => {})
+  const lateListed = await page.locator('[data-role=report]').evaluateAll((rows) => rows.map((r) => r.dataset.punctuality))
+  const lateCount = Number(await page.locator('[data-role=reports]').getAttribute('data-count').catch(() => NaN))
+  check(lateListed.length > 0 && lateListed.every((k) => k === 'late') && lateCount === Math.min(lateOnly, 2000), `filtered to late reports only (${lateCount} of the row's ${lateOnly})`)
+  const figuresAgain = await summaryFigures(page.locator('[data-role=drill-figures] [data-role=rates-summary]'))
+  check(figuresAgain.shown.late + figuresAgain.shown.missing === owed && figuresAgain.shown.received === figuresAgain.shown.on_time + figuresAgain.shown.late, `the drill-down's figures are the ranking row's (${JSON.stringify(figuresAgain.shown)})`)
+  await shot(page, 'reporting-drill')
+
+  // a report opens its figure
+  const first = page.locator('[data-role=report]').first()
+  const target = { indicator: await first.getAttribute('data-indicator'), unit: await first.getAttribute('data-unit'), period: await first.getAttribute('data-period') }
+  await first.locator('[data-role=report-link]').click()
+  const opened = await page.waitForSelector('.indicator[data-ready="1"]', { timeout: 15000 }).then(() => true, () => false)
+  const at = new URL(page.url())
+  check(
+    opened && at.pathname === `/i/${target.indicator}` && at.searchParams.get('unit') === target.unit && at.searchParams.get('period') === target.period,
+    `a report opens its figure (${at.pathname}${at.search})`,
+  )
+  await page.goBack()
+  check(await ready('drill'), 'back from the figure, the drill-down is there again')
+
+  // a window of its own: last month
+  await page.goto(`${BASE}/cap-nhat-so-lieu`)
+  await ready('rates')
+  await page.selectOption('[data-role=preset]', 'lastMonth')
+  await page.waitForURL(/w=lastMonth/, { timeout: 5000 }).catch(() => {})
+  const lastMonth = await ready('rates')
+  const from = await page.inputValue('[data-role=from]')
+  const to = await page.inputValue('[data-role=to]')
+  const monthRates = await apiJson(context, `/reporting-rates?from=${from}&to=${to}`)
+  const monthShown = await summaryFigures(page.locator('[data-role=totals] [data-role=rates-summary]'))
+  check(
+    lastMonth && /^\d{4}-\d{2}-01$/.test(from) && from.slice(0, 7) === to.slice(0, 7) && monthShown.shown.expected === monthRates.totals.expected,
+    `last month's window (${from} – ${to}) shows its own totals (${monthShown.shown.expected} expected)`,
+  )
+
+  // on a phone
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.goto(`${BASE}/cap-nhat-so-lieu?order=worst`)
+  await ready('rates')
+  await page.waitForTimeout(300)
+  check(await noHorizontalScroll(page), 'reporting-phone: no horizontal scroll')
+  const link = await page.locator('[data-role=ranking-communes] [data-role=drill]').first().boundingBox()
+  check(!!link && link.x >= 0 && link.x + link.width <= 390, 'reporting-phone: a commune\'s link fits the width')
+  await shot(page, 'reporting-phone')
+  await page.goto(`${BASE}/cap-nhat-so-lieu?order=worst&unit=${worstCode}`)
+  await ready('drill')
+  await page.waitForTimeout(300)
+  check(await noHorizontalScroll(page), 'reporting-drill-phone: no horizontal scroll (reports as cards)')
+  await shot(page, 'reporting-drill-phone')
+  reportErrors(errors, 'reporting rates')
   await context.close()
 }
 

@@ -472,6 +472,72 @@ export interface ConnectorView {
   next_run_at: string | null
 }
 
+// ---- reporting rates (the operations centre) ----
+
+/** How an owed report came: by its deadline, after it, not at all although due, or not due yet. */
+export type Punctuality = 'on_time' | 'late' | 'missing' | 'pending'
+
+export interface RatesFigures {
+  /** Reports due by now, and those received before their deadline. */
+  expected: number
+  /** On time and late. */
+  received: number
+  on_time: number
+  late: number
+  missing: number
+  /** Not due yet and not received (outside `expected`). */
+  pending: number
+  /** Received of expected, in percent; null (or absent) when nothing was expected. */
+  rate?: number | null
+  on_time_rate?: number | null
+}
+
+/** A department, unit or indicator with its figures. */
+export interface RankedRates extends RatesFigures {
+  code: string
+  name: string
+}
+
+export interface ReportingRatesView {
+  /** The window of deadlines, YYYY-MM-DD. */
+  from: string
+  to: string
+  /** When the reports were judged. */
+  as_of: string
+  totals: RatesFigures
+  /** Departments by their province-level reports, communes by their own, indicators by all of theirs; best on-time rate first. */
+  agencies: RankedRates[]
+  communes: RankedRates[]
+  indicators: RankedRates[]
+}
+
+/** One owed report. */
+export interface Report {
+  indicator: string
+  indicator_name_vi: string
+  indicator_name_en: string
+  unit: string
+  unit_name: string
+  /** The agency that owes it (province-level reports). */
+  agency?: string | null
+  period: string
+  /** Local time with its offset. */
+  deadline: string
+  /** When a value that counts (not a draft) was first entered. */
+  first_reported_at: string | null
+  punctuality: Punctuality
+}
+
+export interface ReportFilters {
+  from?: string
+  to?: string
+  agency?: string
+  unit?: string
+  indicator?: string
+  /** Comma-separated punctualities; all when absent. */
+  punctuality?: string
+}
+
 /** An RFC 9457 problem document, or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -641,8 +707,17 @@ export const api = {
   deleteConnector: (id: string) => request<void>('DELETE', `/connectors/${encodeURIComponent(id)}`),
   /** Newest first. */
   connectorRuns: (id: string, limit?: number) => get<ConnectorRun[]>(`/connectors/${encodeURIComponent(id)}/runs${query({ limit })}`),
-  /** Runs a connector now, enabled or not; answers when the run is over. */
-  runConnector: (id: string) => request<ConnectorRun>('POST', `/connectors/${encodeURIComponent(id)}/runs`),
+  /**
+   * Runs a connector now, enabled or not; answers when the run is over. A dry run only tries: it counts
+   * what would change and writes and logs nothing (its id is 0).
+   */
+  runConnector: (id: string, dryRun = false) =>
+    request<ConnectorRun>('POST', `/connectors/${encodeURIComponent(id)}/runs${query({ dry_run: dryRun || undefined })}`),
+
+  reportingRates: (window: { from?: string; to?: string }, signal?: AbortSignal) => get<ReportingRatesView>(`/reporting-rates${query(window)}`, signal),
+  /** The reports behind a figure: by deadline, at most 2000. */
+  reports: (filters: ReportFilters, signal?: AbortSignal) =>
+    get<{ items: Report[]; truncated: boolean }>(`/reporting-rates/reports${query({ ...filters })}`, signal),
 }
 
 /** A fresh key for one save (Idempotency-Key). */

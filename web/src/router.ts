@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/duyet', name: 'review', component: () => import('./views/ReviewView.vue') },
     { path: '/canh-bao', name: 'alerts', component: () => import('./views/AlertsView.vue') },
     { path: '/canh-bao/:id(\\d+)', name: 'alert', component: () => import('./views/AlertDetailView.vue') },
+    { path: '/cap-nhat-so-lieu', name: 'reporting', component: () => import('./views/ReportingView.vue') },
     { path: '/ket-noi', name: 'connectors', component: () => import('./views/ConnectorsView.vue') },
     { path: '/wall', name: 'wall', component: () => import('./views/WallView.vue'), meta: { bare: true } },
     { path: '/sign-in', name: 'sign-in', component: () => import('./views/SignInView.vue') },

@@ -16,6 +16,8 @@ export const canEditLayouts = computed(() => isCentre(me.value?.role))
 export const canEnterData = computed(() => !!me.value && ['admin', 'data_owner'].includes(me.value.role))
 /** Who keeps pull connectors: those who write values (a data owner its own, an admin every one). */
 export const canKeepConnectors = canEnterData
+/** The operations centre follows how departments and communes report. */
+export const canSeeReportingRates = canEditLayouts
 /** Who approves and returns values. */
 export const canReview = computed(() => !!me.value && ['admin', 'leader'].includes(me.value.role))
 

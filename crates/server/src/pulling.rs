@@ -43,14 +43,15 @@ impl Puller {
     }
 }
 
-/// What is next for a connector: when, and as which trigger and attempt.
+/// What is next for a connector: when, and as which trigger and attempt (a retry counts the attempts of
+/// the run that failed; a connector never run runs at once).
 fn next_run(connector: &Connector, last: Option<&ConnectorRun>) -> (Timestamp, RunTrigger, u32) {
     match last {
         None => (Timestamp::UNIX_EPOCH, RunTrigger::Schedule, 1),
         Some(run) => match run.retry_at {
             Some(at) => (at, RunTrigger::Retry, run.attempt + 1),
             None => {
-                // Retries count from the run that failed; the schedule from the first of them.
+                // A run not to be tried again is followed by the schedule's next, counted from it.
                 let every = SignedDuration::from_mins(i64::from(connector.every_minutes));
                 (run.started_at + every, RunTrigger::Schedule, 1)
             }
