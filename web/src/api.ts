@@ -495,7 +495,10 @@ export interface RatesFigures {
 /** A department, unit or indicator with its figures. */
 export interface RankedRates extends RatesFigures {
   code: string
+  /** In Vietnamese. */
   name: string
+  /** In English, for departments and indicators. */
+  name_en?: string | null
 }
 
 export interface ReportingRatesView {

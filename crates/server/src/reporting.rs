@@ -145,7 +145,10 @@ impl From<ReportingRates> for RatesView {
 pub(crate) struct RankedView {
     /// Agency, unit or indicator code.
     code: String,
+    /// In Vietnamese.
     name: String,
+    /// In English, where there is one (agencies and indicators).
+    name_en: Option<String>,
     #[serde(flatten)]
     rates: RatesView,
 }
@@ -279,7 +282,7 @@ async fn owed(state: &AppState, from: Date, to: Date) -> Result<Vec<Owed>, Probl
 /// Ranked best first: on-time rate, then rate, then code; parties with nothing expected last.
 fn ranked(
     tallies: BTreeMap<String, ReportingRates>,
-    name: impl Fn(&str) -> String,
+    name: impl Fn(&str) -> (String, Option<String>),
 ) -> Vec<RankedView> {
     let mut rows: Vec<(String, ReportingRates)> = tallies.into_iter().collect();
     let key = |rates: &ReportingRates| {
@@ -295,10 +298,14 @@ fn ranked(
             .then_with(|| a_code.cmp(b_code))
     });
     rows.into_iter()
-        .map(|(code, rates)| RankedView {
-            name: name(&code),
-            code,
-            rates: rates.into(),
+        .map(|(code, rates)| {
+            let (name, name_en) = name(&code);
+            RankedView {
+                name,
+                name_en,
+                code,
+                rates: rates.into(),
+            }
         })
         .collect()
 }
@@ -347,25 +354,29 @@ async fn reporting_rates(
                 .add(report.punctuality);
         }
     }
-    let agency_names: HashMap<String, String> = state
+    let agency_names: HashMap<String, (String, String)> = state
         .store()
         .agencies()
         .await?
         .into_iter()
-        .map(|agency| (agency.code, agency.name_vi))
+        .map(|agency| (agency.code, (agency.name_vi, agency.name_en)))
         .collect();
     let engine = state.analytics.engine();
     let unit_name = |code: &str| {
-        engine
+        let name = engine
             .registry()
             .current(code)
             .or_else(|| engine.registry().history(code).last().copied())
-            .map_or_else(|| code.to_owned(), |unit| unit.name.clone())
+            .map_or_else(|| code.to_owned(), |unit| unit.name.clone());
+        (name, None)
     };
     let indicator_name = |code: &str| {
         engine.catalog().id(code).map_or_else(
-            || code.to_owned(),
-            |id| engine.catalog().get(id).name_vi.clone(),
+            || (code.to_owned(), None),
+            |id| {
+                let indicator = engine.catalog().get(id);
+                (indicator.name_vi.clone(), Some(indicator.name_en.clone()))
+            },
         )
     };
     Ok(Json(ReportingRatesView {
@@ -374,10 +385,10 @@ async fn reporting_rates(
         as_of: jiff::Timestamp::now().to_string(),
         totals: totals.into(),
         agencies: ranked(agencies, |code| {
-            agency_names
-                .get(code)
-                .cloned()
-                .unwrap_or_else(|| code.to_owned())
+            agency_names.get(code).map_or_else(
+                || (code.to_owned(), None),
+                |(vi, en)| (vi.clone(), Some(en.clone())),
+            )
         }),
         communes: ranked(communes, unit_name),
         indicators: ranked(indicators, indicator_name),

@@ -4080,6 +4080,13 @@ async fn check_reporting_rates(
         .unwrap();
     let communes = rates["communes"].as_array().unwrap();
     assert_eq!(
+        (crime["name"].clone(), crime["name_en"].clone()),
+        (
+            json!("Số vụ phạm tội về trật tự xã hội"),
+            json!("Public-order crimes recorded")
+        )
+    );
+    assert_eq!(
         (crime["on_time"].clone(), crime["late"].clone()),
         (json!(1), json!(1)),
         "{crime}"
