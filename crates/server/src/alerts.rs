@@ -21,7 +21,7 @@ use vantage_model::alert_rule::AlertRule;
 use vantage_store::{AlertFilter, Attachment};
 
 use crate::access::Caller;
-use crate::{AppState, Problem, ProblemKind, audit};
+use crate::{AppState, Problem, ProblemKind, audit, definition};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -838,14 +838,7 @@ async fn save_rule(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, Problem> {
     let user = caller.curator()?.clone();
-    let rule: AlertRule = serde_json::from_slice(&body)
-        .map_err(|error| Problem::invalid("body", format!("not a rule: {error}")))?;
-    if rule.id != id {
-        return Err(Problem::invalid(
-            "id",
-            "the rule's id differs from the path's",
-        ));
-    }
+    let rule = definition(&body, "a rule", &id, |rule: &AlertRule| &rule.id)?;
     state
         .alerting
         .save_rule(rule, &user.username, jiff::Timestamp::now())

@@ -16,7 +16,7 @@ use vantage_store::{ConnectorRun, StoredConnector};
 
 use crate::access::Caller;
 use crate::notifications::HIDDEN;
-use crate::{AppState, Problem, ProblemKind, audit, pulling};
+use crate::{AppState, Problem, ProblemKind, audit, definition, pulling};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -191,14 +191,7 @@ async fn save_connector(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, Problem> {
     let user = keeper(&caller)?.clone();
-    let mut connector: Connector = serde_json::from_slice(&body)
-        .map_err(|error| Problem::invalid("body", format!("not a connector: {error}")))?;
-    if connector.id != id {
-        return Err(Problem::invalid(
-            "id",
-            "the connector's id differs from the path's",
-        ));
-    }
+    let mut connector = definition(&body, "a connector", &id, |c: &Connector| &c.id)?;
     if let Some((field, reason)) = connector.check().into_iter().next() {
         return Err(Problem::invalid(field, reason));
     }

@@ -42,6 +42,25 @@ use vantage_live::Analytics;
 use vantage_store::Store;
 
 pub use crate::problem::{ItemError, Problem, ProblemKind};
+
+/// A definition kept under an id (an alert rule, a notification policy, a connector) read from a `PUT`
+/// body: `what` it is, refused when it cannot be read or names another id than the path's.
+pub(crate) fn definition<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+    path_id: &str,
+    id_of: impl Fn(&T) -> &str,
+) -> Result<T, Problem> {
+    let definition: T = serde_json::from_slice(body)
+        .map_err(|error| Problem::invalid("body", format!("not {what}: {error}")))?;
+    if id_of(&definition) != path_id {
+        return Err(Problem::invalid(
+            "id",
+            format!("the id differs from the path's ({path_id})"),
+        ));
+    }
+    Ok(definition)
+}
 pub use crate::web::WebFiles;
 
 /// What every handler can reach.

@@ -14,7 +14,7 @@ use vantage_store::{OutboxItem, OutboxStatus};
 
 use crate::access::Caller;
 use crate::alerts::alert_problem;
-use crate::{AppState, Problem, audit};
+use crate::{AppState, Problem, audit, definition};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -97,14 +97,7 @@ async fn save_policy(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, Problem> {
     let admin = caller.admin()?.clone();
-    let policy: NotificationPolicy = serde_json::from_slice(&body)
-        .map_err(|error| Problem::invalid("body", format!("not a policy: {error}")))?;
-    if policy.id != id {
-        return Err(Problem::invalid(
-            "id",
-            "the policy's id differs from the path's",
-        ));
-    }
+    let policy = definition(&body, "a policy", &id, |p: &NotificationPolicy| &p.id)?;
     if matches!(&policy.channel, Channel::Webhook { secret, .. } if secret == HIDDEN) {
         return Err(Problem::invalid("channel.secret", "send the secret itself"));
     }
