@@ -202,7 +202,7 @@ const DEMO_USERS: [DemoUser; 7] = [
     demo_user("admin", Role::Admin, "VPUBND", None, None),
     demo_user("leader", Role::Leader, "VPUBND", None, None),
     demo_user("operator", Role::Operator, "VPUBND", None, None),
-    demo_user("finance", Role::DataOwner, "STC", None, Some("BUD")),
+    demo_user("finance", Role::DataOwner, "STC", None, None),
     demo_user("thongke", Role::DataOwner, "TK", None, None),
     demo_user("viewer", Role::Viewer, "VPUBND", None, None),
     demo_user("muine", Role::Viewer, "UBND-22918", Some("22918"), None),

@@ -24,7 +24,7 @@ use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target};
 use vantage_model::unit::{UnitLevel, UnitRegistry};
 
-use crate::model::{Model, is_recorded_at};
+use crate::model::Model;
 use crate::random::{Rng, hash_str, mix};
 
 pub struct DemoOptions {
@@ -105,7 +105,7 @@ fn each_period(
         .levels
         .iter()
         .copied()
-        .filter(|level| is_recorded_at(indicator, *level))
+        .filter(|level| indicator.is_owed_at(*level))
         .collect();
     // Before daily commune values start, an indicator still has its daily history: at the coarser levels it
     // is recorded at, or at the province when it is recorded only on communes (so the province total is

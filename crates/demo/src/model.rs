@@ -100,14 +100,6 @@ fn finest_level(indicator: &Indicator) -> Option<UnitLevel> {
     indicator.levels.iter().copied().max()
 }
 
-/// Whether values of `indicator` are stored on units of `level`: the finest level always; a coarser level only
-/// when the engine cannot aggregate up to it.
-pub(crate) fn is_recorded_at(indicator: &Indicator, level: UnitLevel) -> bool {
-    finest_level(indicator) == Some(level)
-        || (indicator.is_reported_at(level)
-            && indicator.space_aggregation == SpaceAggregation::None)
-}
-
 /// Rounded down to cents: dividing by 100 rather than multiplying by 0.01 gives the double that prints as
 /// the intended decimal.
 pub(crate) fn floor_cents(value: f64) -> f64 {
@@ -527,7 +519,7 @@ impl<'a> Model<'a> {
         let recorded: Vec<UnitIndex> = units
             .iter()
             .copied()
-            .filter(|&unit| is_recorded_at(definition, self.geography.level(unit)))
+            .filter(|&unit| definition.is_owed_at(self.geography.level(unit)))
             .collect();
         let mut own = self
             .expected_recorded(indicator, &recorded, year)
@@ -537,7 +529,7 @@ impl<'a> Model<'a> {
             .iter()
             .map(|&unit| {
                 let level = self.geography.level(unit);
-                if is_recorded_at(definition, level) {
+                if definition.is_owed_at(level) {
                     return own.next();
                 }
                 let finest = finest.filter(|finest| *finest > level)?;

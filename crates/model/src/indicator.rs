@@ -90,6 +90,23 @@ impl Indicator {
         self.levels.contains(&level)
     }
 
+    /// Whether values are kept on units of `level`: at the finest level the indicator is reported at, and
+    /// at a coarser one only where the engine cannot work the value out from the finer units (space
+    /// aggregation `none`). A province total of communes' counts is the engine's sum, not a second
+    /// figure someone keeps. Derived indicators are computed, never kept.
+    pub fn is_recorded_at(&self, level: UnitLevel) -> bool {
+        !self.is_derived()
+            && self.is_reported_at(level)
+            && (self.levels.iter().max() == Some(&level)
+                || self.space_aggregation == SpaceAggregation::None)
+    }
+
+    /// Whether a value of each period is owed at `level`, the level the value is recorded at: at
+    /// province level by the owner agency, at commune level by each commune.
+    pub fn is_owed_at(&self, level: UnitLevel) -> bool {
+        self.is_recorded_at(level)
+    }
+
     /// When each period's value is due: the catalogue's rule, or the usual one for the frequency (the day
     /// itself by 17:00; two working days after a week; the 20th of the next month; 15 days after a quarter,
     /// 20 after a half-year, 30 after a year).

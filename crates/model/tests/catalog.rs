@@ -174,3 +174,26 @@ fn duplicate_codes_are_refused() {
         vec![("A".into(), "code")]
     );
 }
+
+#[test]
+fn values_are_owed_where_they_are_kept() {
+    use UnitLevel::{Commune, Province};
+    let summed = indicator("BUD.REVENUE", None);
+    assert!(summed.is_owed_at(Commune));
+    assert!(
+        !summed.is_owed_at(Province),
+        "the province total is the communes' sum"
+    );
+    let not_summable = Indicator {
+        space_aggregation: SpaceAggregation::None,
+        ..indicator("BUD.DEBT", None)
+    };
+    assert!(not_summable.is_owed_at(Province) && not_summable.is_owed_at(Commune));
+    let province_only = Indicator {
+        levels: vec![Province],
+        ..indicator("BUD.DEFICIT", None)
+    };
+    assert!(province_only.is_owed_at(Province) && !province_only.is_owed_at(Commune));
+    let derived = indicator("BUD.RATE", Some("100 * BUD.REVENUE / BUD.DEBT"));
+    assert!(!derived.is_owed_at(Province) && !derived.is_owed_at(Commune));
+}

@@ -3,8 +3,9 @@
 //! department, per commune and per indicator, as DHIS2's reporting rates are, with the reports behind
 //! each figure. For the operations centre.
 //!
-//! Who owes what: a province-level value is owed by the indicator's owner agency, a commune's value by the
-//! commune; derived indicators are computed, not reported. A report came when its cell first held a value
+//! Who owes what (`Indicator::is_owed_at`): a province-level value is owed by the indicator's owner
+//! agency, a commune's value by the commune; a province total the engine sums from the communes is not
+//! owed, nor is a derived indicator. A report came when its cell first held a value
 //! that counts (submitted, approved or returned; a draft is not a report), and on time when that was by
 //! the deadline.
 
@@ -241,7 +242,7 @@ async fn owed(state: &AppState, from: Date, to: Date) -> Result<Vec<Owed>, Probl
                         .collect()
                 });
                 for (unit, level) in units.iter() {
-                    if !indicator.is_reported_at(*level) {
+                    if !indicator.is_owed_at(*level) {
                         continue;
                     }
                     owed.push(Owed {

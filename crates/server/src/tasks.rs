@@ -260,7 +260,7 @@ async fn tasks_of(
         let unit = engine.registry().get(root).clone();
         for id in engine.catalog().ids() {
             let indicator = engine.catalog().get(id);
-            let reports = indicator.is_reported_at(unit.level)
+            let reports = indicator.is_owed_at(unit.level)
                 && (user.domains.is_empty() || user.domains.contains(&indicator.domain))
                 && (unit.level != UnitLevel::Province || indicator.owner_agency == user.agency);
             if !reports {

@@ -1621,12 +1621,12 @@ async fn check_history(
     );
 }
 
-/// Reporting tasks: a department reports its own indicators for the province, a commune every indicator
-/// it reports at commune level; deadlines by the catalogue's rules, states from what is stored.
+/// Reporting tasks: a department reports its own indicators for the province (not the totals the engine
+/// sums from the communes), a commune every indicator it reports at commune level; deadlines by the catalogue's rules, states from what is stored.
 async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer: &str) {
     let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
     for (name, agency, unit, domain) in [
-        ("stc1", "STC", None, Some("BUD")),
+        ("stc1", "STC", None, Some("INV")),
         ("xa22918", "UBND-22918", Some("22918"), None),
     ] {
         let user = User {
@@ -1642,7 +1642,7 @@ async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer
             .await
             .unwrap();
     }
-    let mut draft = value("BUD.REVENUE_TOTAL", "68", "202608", 95.0);
+    let mut draft = value("INV.DOMESTIC_NEW_CAPITAL", "68", "202608", 95.0);
     draft.status = ObservationStatus::Draft;
     analytics.write_observations(&[draft]).await.unwrap();
     let window = "/api/v1/tasks?from=2026-09-01&to=2026-09-30";
@@ -1660,26 +1660,32 @@ async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer
     assert!(
         items
             .iter()
-            .all(|task| task["indicator"].as_str().unwrap().starts_with("BUD."))
+            .all(|task| task["indicator"].as_str().unwrap().starts_with("INV."))
     );
     assert!(
         !items
             .iter()
-            .any(|task| task["indicator"] == "BUD.REVENUE_ESTIMATE_RATE"),
+            .any(|task| task["indicator"] == "INV.PUBLIC_DISB_RATE_PM"),
         "computed indicators are not reported"
     );
-    let revenue = items
+    assert!(
+        !items
+            .iter()
+            .any(|task| task["indicator"] == "INV.PUBLIC_DISBURSED"),
+        "the province total of the communes' disbursements is the engine's sum, not a report"
+    );
+    let capital = items
         .iter()
-        .find(|task| task["indicator"] == "BUD.REVENUE_TOTAL" && task["period"] == "202608")
-        .expect("August's revenue is due in September");
+        .find(|task| task["indicator"] == "INV.DOMESTIC_NEW_CAPITAL" && task["period"] == "202608")
+        .expect("August's new capital is due in September");
     // 20 September 2026 is a Sunday: due Monday, at the end of the day, Vietnam time.
-    assert_eq!(revenue["deadline"], "2026-09-21T23:59:59+07:00");
+    assert_eq!(capital["deadline"], "2026-09-21T23:59:59+07:00");
     assert_eq!(
-        (revenue["state"].clone(), revenue["value"].clone()),
+        (capital["state"].clone(), capital["value"].clone()),
         (json!("late"), json!(95.0)),
         "a draft past its deadline"
     );
-    assert_eq!(revenue["status"], "draft");
+    assert_eq!(capital["status"], "draft");
     let deadlines: Vec<&str> = items
         .iter()
         .map(|task| task["deadline"].as_str().unwrap())
@@ -1707,7 +1713,7 @@ async fn check_tasks(server: std::net::SocketAddr, analytics: &Analytics, viewer
     assert!(text.starts_with("\u{feff}indicator,unit,period,value,comment,ten_chi_tieu,don_vi_tinh,don_vi,han_nop,trang_thai"), "{text}");
     assert_eq!(text.lines().count(), items.len() + 1, "one row per task");
     assert!(
-        text.contains("BUD.REVENUE_TOTAL,68,202608,95,,Tổng thu ngân sách"),
+        text.contains("INV.DOMESTIC_NEW_CAPITAL,68,202608,95,,Tổng vốn đăng ký"),
         "{text}"
     );
     assert!(
