@@ -92,13 +92,13 @@ fn first_period(indicator: &Indicator, day: Date) -> Period {
     }
 }
 
-/// Calls `visit` with each period of a non-derived indicator that gets values, and the levels it gets them at.
+/// Calls `visit` with each period of an indicator someone reports, and the levels it gets values at.
 fn each_period(
     indicator: &Indicator,
     options: &DemoOptions,
     mut visit: impl FnMut(Period, &[UnitLevel]),
 ) {
-    if indicator.is_derived() {
+    if !indicator.is_owed() {
         return;
     }
     let recorded: Vec<UnitLevel> = indicator
@@ -214,7 +214,7 @@ fn reported_at(due: Timestamp, options: &DemoOptions, party: &str, cell: u64) ->
 
 /// The demo province's reference files (data/demo), in import order: each kind refers only to kinds before
 /// it. Compiled in, so the demo works from any directory. Each entry is (import kind, file name, contents).
-pub const REFERENCE_FILES: [(&str, &str, &[u8]); 6] = [
+pub const REFERENCE_FILES: [(&str, &str, &[u8]); 7] = [
     (
         "domains",
         "domains.csv",
@@ -244,5 +244,11 @@ pub const REFERENCE_FILES: [(&str, &str, &[u8]); 6] = [
         "catalog",
         "catalog.csv",
         include_bytes!("../../../data/demo/catalog.csv"),
+    ),
+    // Vantage's own reporting-rate indicators, added to the shared catalogue.
+    (
+        "catalog",
+        "reporting-catalog.csv",
+        include_bytes!("../../../data/demo/reporting-catalog.csv"),
     ),
 ];

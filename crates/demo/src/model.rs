@@ -330,6 +330,19 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// Whether Vantage counts the indicator from the reporting calendar, or it is a formula over such
+    /// counts: the demo sets no targets for it (and generates values only of what someone reports).
+    pub(crate) fn is_counted(&self, index: usize) -> bool {
+        self.indicators[index].computed.is_some()
+            || self.formulas[index].as_ref().is_some_and(|formula| {
+                formula.references().into_iter().any(|code| {
+                    self.by_code
+                        .get(code)
+                        .is_some_and(|&operand| self.is_counted(operand))
+                })
+            })
+    }
+
     fn terms(&self, indicator: usize, unit: UnitIndex) -> &Terms {
         &self.terms[indicator][unit.0 as usize]
     }

@@ -20,6 +20,9 @@ const MISS_SHARE: f64 = 0.15;
 pub(crate) fn targets(model: &Model, options: &DemoOptions) -> Vec<Target> {
     let mut targets = Vec::new();
     for (index, indicator) in model.indicators.iter().enumerate() {
+        if model.is_counted(index) {
+            continue;
+        }
         for year in FIRST_YEAR..=options.today.year() {
             let year_end = date(year, 12, 31);
             let units: Vec<UnitIndex> = indicator

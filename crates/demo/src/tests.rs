@@ -122,6 +122,7 @@ fn catalogue() -> Vec<Indicator> {
             source: row["source"].clone(),
             confidence: row["confidence"].clone(),
             deadline: None,
+            computed: None,
         })
         .collect()
 }

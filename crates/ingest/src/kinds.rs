@@ -11,6 +11,7 @@ use vantage_model::indicator::{
 };
 use vantage_model::period::{Period, PeriodType};
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
+use vantage_model::reporting::ReportCount;
 use vantage_model::unit::{
     CrosswalkRow, Lineage, LineageKind, Point, Unit, UnitError, UnitLevel, UnitRegistry,
     classify_crosswalk,
@@ -418,6 +419,7 @@ pub(crate) async fn check(
                     _ => Err(format!("`{text}` is not yes or no")),
                 });
                 let deadline = row.parse_optional("deadline", DeadlineRule::parse);
+                let computed = row.parse_optional("computed", ReportCount::parse);
                 // Catalogues written by departments name the owner; ours refer to it by code. Both resolve.
                 let owner = row.text("owner_agency");
                 let owner_agency = agencies
@@ -442,6 +444,7 @@ pub(crate) async fn check(
                     source: row.optional("source").unwrap_or_default().to_owned(),
                     confidence: row.optional("confidence").unwrap_or_default().to_owned(),
                     deadline,
+                    computed,
                 };
                 let key = indicator.code.clone();
                 records.push((row.number, indicator));
@@ -477,6 +480,9 @@ pub(crate) async fn check(
                 }
                 if absent("deadline") {
                     indicator.deadline = old.deadline;
+                }
+                if absent("computed") {
+                    indicator.computed = old.computed;
                 }
             }
             let mut all: Vec<Indicator> = stored
@@ -541,6 +547,14 @@ pub(crate) async fn check(
                     row.fail(
                         "indicator",
                         format!("{indicator} is computed from its formula and takes no values"),
+                    );
+                }
+                if !for_target && definition.computed.is_some() {
+                    row.fail(
+                        "indicator",
+                        format!(
+                            "{indicator} is counted by Vantage from the reporting calendar and takes no values"
+                        ),
                     );
                 }
                 match registry.resolve(&unit, period.end()) {

@@ -2,6 +2,7 @@
 //! nothing valid is lost, and re-importing changes nothing. Runs on every available backend.
 
 use vantage_ingest::{FileError, ImportError, ImportKind, ImportOptions, import_csv};
+use vantage_model::reporting::ReportCount;
 use vantage_store::testing::TestDatabase;
 use vantage_store::{Store, WriteCounts};
 
@@ -83,13 +84,14 @@ async fn the_demo_reference_data_imports_and_reimports_unchanged() {
     for database in TestDatabase::all().await {
         let store = &database.store;
         let first = load_demo_reference(store).await;
-        assert_eq!(first[0].created, 23, "domains");
+        assert_eq!(first[0].created, 24, "domains");
         assert_eq!(first[1].created, 44, "holidays");
         assert_eq!(first[2].created, 485, "units");
         // 330 commune rows plus the derived district and province edges.
         assert!(first[3].created > 330, "lineage: {:?}", first[3]);
         assert_eq!(first[4].created, 148, "agencies");
         assert_eq!(first[5].created, 440, "indicators");
+        assert_eq!(first[6].created, 14, "Vantage's reporting-rate indicators");
         for counts in load_demo_reference(store).await {
             assert_eq!(counts.created + counts.updated, 0, "{counts:?}");
         }
@@ -111,6 +113,14 @@ async fn the_demo_reference_data_imports_and_reimports_unchanged() {
             revenue.owner_agency, "STC",
             "owner named in the catalogue resolves to the agency code"
         );
+        let counted = |code: &str| indicators.iter().find(|i| i.code == code).unwrap().computed;
+        assert_eq!(counted("RPT.COMMUNE_ON_TIME"), Some(ReportCount::OnTime));
+        assert_eq!(
+            counted("RPT.COMMUNE_ON_TIME_RATE"),
+            None,
+            "a formula over counts"
+        );
+        assert_eq!(revenue.computed, None);
         database.drop_database().await;
     }
 }
@@ -286,7 +296,8 @@ on_every_backend!(
         BUD.REVENUE_TOTAL,99999,202510,1,\n\
         BUD.REVENUE_TOTAL,68,202510x,abc,\n\
         BUD.REVENUE_ESTIMATE_RATE,68,202510,95,\n\
-        BUD.REVENUE_TOTAL,68,202410,1,\n";
+        BUD.REVENUE_TOTAL,68,202410,1,\n\
+        RPT.COMMUNE_ON_TIME,22918,202510,12,\n";
         let errors = refused(store, ImportKind::Observations, file).await;
         let places: Vec<(usize, &str)> = errors
             .iter()
@@ -301,7 +312,8 @@ on_every_backend!(
                 (6, "unit"),
                 (7, "period"),
                 (7, "value"),
-                (8, "indicator")
+                (8, "indicator"),
+                (10, "indicator")
             ],
             "{errors:#?}"
         );
@@ -309,6 +321,7 @@ on_every_backend!(
         assert!(errors[2].2.contains("reported per month"));
         assert!(errors[3].2.contains("no unit `99999`"));
         assert!(errors[6].2.contains("computed from its formula"));
+        assert!(errors[7].2.contains("counted by Vantage"));
         assert_eq!(
             store.count_observations().await.unwrap(),
             0,
@@ -463,6 +476,25 @@ on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
     assert_eq!(
         places,
         vec![(2, "formula"), (3, "frequency"), (3, "cumulative")],
+        "{errors:#?}"
+    );
+
+    // Reporting-rate counts: a known count, and one that adds up over units.
+    let counts = "code,name_vi,name_en,domain,unit,frequency,time_aggregation,space_aggregation,polarity,cumulative,levels,owner_agency,computed\n\
+        NEW.DUE,Đến hạn,Due,BUD,báo cáo,month,sum,mean,higher_better,no,province+commune,STC,reports_expected\n\
+        NEW.SEEN,Đã nhận,Received,BUD,báo cáo,month,sum,sum,higher_better,no,province+commune,STC,reports_seen\n";
+    let errors = refused(store, ImportKind::Catalog, counts).await;
+    let places: Vec<(usize, &str)> = errors
+        .iter()
+        .map(|(row, column, _)| (*row, column.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        vec![(2, "space_aggregation"), (3, "computed")],
+        "{errors:#?}"
+    );
+    assert!(
+        errors[0].2.contains("`reports_expected` is a count"),
         "{errors:#?}"
     );
 });

@@ -52,5 +52,6 @@ pub fn indicator(
         source: String::new(),
         confidence: "D".into(),
         deadline: None,
+        computed: None,
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::DeadlineRule;
 use crate::formula::Formula;
 use crate::period::PeriodType;
+use crate::reporting::ReportCount;
 use crate::unit::{CarryRule, UnitLevel};
 
 vocabulary!(
@@ -74,6 +75,8 @@ pub struct Indicator {
     pub confidence: String,
     /// When each period's value is due; `None`: the usual deadline for its frequency.
     pub deadline: Option<DeadlineRule>,
+    /// A reporting-rate indicator Vantage counts from the reporting calendar; nobody reports it.
+    pub computed: Option<ReportCount>,
 }
 
 impl Indicator {
@@ -102,9 +105,15 @@ impl Indicator {
     }
 
     /// Whether a value of each period is owed at `level`, the level the value is recorded at: at
-    /// province level by the owner agency, at commune level by each commune.
+    /// province level by the owner agency, at commune level by each commune; Vantage's own counts
+    /// (`computed`) are nobody's report.
     pub fn is_owed_at(&self, level: UnitLevel) -> bool {
-        self.is_recorded_at(level)
+        self.computed.is_none() && self.is_recorded_at(level)
+    }
+
+    /// Whether anyone owes values of this indicator at some level.
+    pub fn is_owed(&self) -> bool {
+        self.levels.iter().any(|level| self.is_owed_at(*level))
     }
 
     /// When each period's value is due: the catalogue's rule, or the usual one for the frequency (the day
@@ -284,6 +293,17 @@ fn aggregation_problems(indicator: &Indicator) -> Vec<String> {
         && indicator.time_aggregation == TimeAggregation::Mean
     {
         problems.push("a yearly indicator has no coarser period to average into".to_owned());
+    }
+    if let Some(count) = indicator.computed {
+        // Counts of reports add up over units and periods like any other count.
+        if indicator.is_derived()
+            || indicator.time_aggregation != TimeAggregation::Sum
+            || indicator.space_aggregation != SpaceAggregation::Sum
+        {
+            problems.push(format!(
+                "`{count}` is a count: it sums over time and units and has no formula"
+            ));
+        }
     }
     problems
 }

@@ -70,6 +70,30 @@ pub fn punctuality(deadline: DateTime, first: Option<DateTime>, now: DateTime) -
     }
 }
 
+vocabulary!(
+    /// What a reporting-rate indicator counts, Vantage working it out from the reporting calendar (the
+    /// catalogue's `computed` column): of the reports owed at each of its units whose deadline falls in each
+    /// of its periods, those expected (due by now, or received before their deadline), received, or
+    /// received on time. A province's indicator counts the departments' province-level reports, a
+    /// commune's its own.
+    ReportCount, "a report count" {
+        Expected => "reports_expected",
+        Received => "reports_received",
+        OnTime => "reports_on_time",
+    }
+);
+
+impl ReportCount {
+    /// This count of `rates`.
+    pub fn of(self, rates: &ReportingRates) -> u64 {
+        match self {
+            ReportCount::Expected => rates.expected(),
+            ReportCount::Received => rates.received(),
+            ReportCount::OnTime => rates.on_time,
+        }
+    }
+}
+
 /// How a party reported over a window, as DHIS2's reporting rates count it: the reports expected (those
 /// due by now, and any received before their deadline), received, on time, late and missing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

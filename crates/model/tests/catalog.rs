@@ -31,6 +31,7 @@ fn indicator(code: &str, formula: Option<&str>) -> Indicator {
         source: String::new(),
         confidence: "D".into(),
         deadline: None,
+        computed: None,
     }
 }
 

@@ -51,6 +51,9 @@ pub(crate) struct IndicatorView {
     /// period), `+5wd` (the fifth working day after it), `day 20` (the 20th of the next month). The
     /// catalogue's rule, or the usual one for the frequency.
     deadline: String,
+    /// For a reporting-rate indicator Vantage counts from the reporting calendar (nobody reports it):
+    /// `reports_expected`, `reports_received` or `reports_on_time`.
+    computed: Option<String>,
 }
 
 impl From<&Indicator> for IndicatorView {
@@ -73,6 +76,7 @@ impl From<&Indicator> for IndicatorView {
             source: indicator.source.clone(),
             confidence: indicator.confidence.clone(),
             deadline: indicator.deadline_rule().to_string(),
+            computed: indicator.computed.map(|count| count.as_str().to_owned()),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 mod cap;
 mod catalog;
 mod connectors;
+mod counting;
 mod dashboards;
 mod dhis2;
 mod history;
@@ -80,6 +81,8 @@ pub struct AppState {
     /// The weekly days off that working-day deadlines skip.
     days_off: Arc<[jiff::civil::Weekday]>,
     puller: Arc<pulling::Puller>,
+    /// Whether this server keeps the reporting-rate indicators' counts (`counting`).
+    counts_reports: bool,
 }
 
 /// How this deployment presents itself to the web app.
@@ -105,7 +108,15 @@ impl AppState {
             content_security_policy: Arc::new(security::content_security_policy(None)),
             days_off: Arc::from(vantage_model::calendar::USUAL_DAYS_OFF),
             puller: Arc::default(),
+            counts_reports: true,
         }
+    }
+
+    /// The same state leaving the reporting-rate indicators' counts to another server over the same
+    /// database (or, in tests of other things, to nobody).
+    pub fn without_report_counts(mut self) -> AppState {
+        self.counts_reports = false;
+        self
     }
 
     /// The same state with these weekly days off for reporting deadlines.
@@ -215,10 +226,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the API and the web app, and runs the pull connectors, until the process is asked to stop
-/// (Ctrl-C or SIGTERM).
+/// Serves the API and the web app, runs the pull connectors and keeps the reporting-rate counts, until
+/// the process is asked to stop (Ctrl-C or SIGTERM).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     pulling::start(state.clone());
+    if state.counts_reports {
+        counting::start(state.clone());
+    }
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

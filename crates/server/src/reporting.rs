@@ -9,7 +9,7 @@
 //! that counts (submitted, approved or returned; a draft is not a report), and on time when that was by
 //! the deadline.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -82,15 +82,15 @@ pub(crate) fn local_time(state: &AppState, at: DateTime) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
-/// The periods of `indicator` whose report is due in the window, with their deadlines; none for a
-/// computed indicator.
+/// The periods of `indicator` whose report is due in the window, with their deadlines; none for an
+/// indicator nobody reports.
 pub(crate) fn reports_due(
     indicator: &Indicator,
     calendar: &WorkingCalendar,
     from: Date,
     to: Date,
 ) -> Vec<(Period, DateTime)> {
-    if indicator.is_derived() {
+    if !indicator.is_owed() {
         return Vec::new();
     }
     periods_due(
@@ -211,20 +211,25 @@ pub(crate) struct ReportList {
 }
 
 /// One report owed.
-struct Owed {
+pub(crate) struct Owed {
     indicator: String,
-    unit: String,
-    level: UnitLevel,
+    pub(crate) unit: String,
+    pub(crate) level: UnitLevel,
     /// The agency that owes a province-level report.
     agency: Option<String>,
     period: Period,
-    deadline: DateTime,
+    pub(crate) deadline: DateTime,
     first_reported_at: Option<jiff::Timestamp>,
-    punctuality: Punctuality,
+    pub(crate) punctuality: Punctuality,
 }
 
-/// Every report owed in the window, judged as of now.
-async fn owed(state: &AppState, from: Date, to: Date) -> Result<Vec<Owed>, Problem> {
+/// Every report owed in the window (by the units in `only`, or by all), judged as of now.
+pub(crate) async fn owed(
+    state: &AppState,
+    from: Date,
+    to: Date,
+    only: Option<&HashSet<String>>,
+) -> Result<Vec<Owed>, Problem> {
     let calendar = calendar(state).await?;
     let mut owed = Vec::new();
     {
@@ -242,7 +247,9 @@ async fn owed(state: &AppState, from: Date, to: Date) -> Result<Vec<Owed>, Probl
                         .collect()
                 });
                 for (unit, level) in units.iter() {
-                    if !indicator.is_owed_at(*level) {
+                    if !indicator.is_owed_at(*level)
+                        || only.is_some_and(|only| !only.contains(unit))
+                    {
                         continue;
                     }
                     owed.push(Owed {
@@ -332,7 +339,7 @@ async fn reporting_rates(
 ) -> Result<Json<ReportingRatesView>, Problem> {
     caller.monitor()?;
     let (from, to) = window(&state, query.from.as_deref(), query.to.as_deref(), 30, 0)?;
-    let owed = owed(&state, from, to).await?;
+    let owed = owed(&state, from, to, None).await?;
     let mut totals = ReportingRates::default();
     let mut agencies: BTreeMap<String, ReportingRates> = BTreeMap::new();
     let mut communes: BTreeMap<String, ReportingRates> = BTreeMap::new();
@@ -429,7 +436,7 @@ async fn reports(
             Punctuality::parse(part).map_err(|reason| Problem::invalid("punctuality", reason))
         })
         .collect::<Result<_, _>>()?;
-    let owed = owed(&state, from, to).await?;
+    let owed = owed(&state, from, to, None).await?;
     let mut selected: Vec<&Owed> = owed
         .iter()
         .filter(|report| wanted.is_empty() || wanted.contains(&report.punctuality))

@@ -186,7 +186,16 @@ fn dechunk(body: &str) -> String {
     String::from_utf8(dechunk_bytes(body.as_bytes())).unwrap()
 }
 
+/// A server over the demo's reference data, leaving reporting-rate counts to their own test (they write
+/// values of their own as reports arrive).
 async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>) {
+    start_with(database, AppState::without_report_counts).await
+}
+
+async fn start_with(
+    database: &TestDatabase,
+    configure: fn(AppState) -> AppState,
+) -> (std::net::SocketAddr, Arc<Analytics>) {
     let store = vantage_store::Store::open(&database.url).await.unwrap();
     let now = jiff::Timestamp::now();
 
@@ -226,7 +235,7 @@ async fn start(database: &TestDatabase) -> (std::net::SocketAddr, Arc<Analytics>
             basemap_style: Some(BASEMAP.into()),
         })
         .with_web_files(WebFiles::Folder(web_build()));
-    tokio::spawn(vantage_server::serve(listener, state));
+    tokio::spawn(vantage_server::serve(listener, configure(state)));
     (address, analytics)
 }
 
@@ -4131,4 +4140,133 @@ async fn check_reporting_rates(
         .status,
         400
     );
+}
+
+/// Reporting rates as indicators of their own: the server counts each commune's and the departments'
+/// reports by the month of their deadline, the engine sums the communes' into the province's, the counts
+/// agree with the reporting-rates answer, and a report written later is counted within moments.
+#[tokio::test]
+async fn reports_are_counted_as_indicators() {
+    for database in TestDatabase::all().await {
+        let (server, analytics) = start_with(&database, |state| state).await;
+        let hash = vantage_server::auth::hash_password("mật khẩu dài").unwrap();
+        let admin = User {
+            username: "admin1".into(),
+            role: Role::Admin,
+            agency: "VPUBND".into(),
+            unit: None,
+            domains: Vec::new(),
+        };
+        analytics
+            .store()
+            .add_user(&admin, &hash, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        let admin = session_cookie(&sign_in(server, "admin1", "mật khẩu dài", None).await);
+
+        // Crime figures of the month before last, due on the 20th of last month (or the working day
+        // after): counted in last month.
+        let today = jiff::tz::TimeZone::fixed(jiff::tz::offset(7))
+            .to_datetime(jiff::Timestamp::now())
+            .date();
+        let counted =
+            Period::containing(vantage_model::period::PeriodType::Month, today).previous();
+        let reported = counted.previous().to_string();
+        let month = counted.to_string();
+        let early: jiff::Timestamp = format!("{}T08:00:00+07:00", counted.start())
+            .parse()
+            .unwrap();
+        let late: jiff::Timestamp = format!("{}T08:00:00+07:00", counted.end()).parse().unwrap();
+        let report = |indicator: &str, unit: &str, at: jiff::Timestamp| Observation {
+            recorded_at: at,
+            status: ObservationStatus::Submitted,
+            ..value(indicator, unit, &reported, 3.0)
+        };
+        analytics
+            .write_observations(&[
+                report("SEC.CRIME_CASES", "22918", early),
+                report("SEC.CRIME_CASES", "22924", late),
+            ])
+            .await
+            .unwrap();
+
+        let read = |indicator: &'static str, unit: &'static str| {
+            let path = format!("/api/v1/values?indicator={indicator}&unit={unit}&period={month}");
+            let admin = admin.clone();
+            async move {
+                let answer = request(server, "GET", &path, Some(&admin), None).await;
+                answer.body["value"].as_f64()
+            }
+        };
+        // Counted within moments of the write.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while read("RPT.COMMUNE_RECEIVED", "68").await != Some(2.0) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the counts never came: {:?}",
+                read("RPT.COMMUNE_RECEIVED", "68").await
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(read("RPT.COMMUNE_ON_TIME", "22918").await, Some(1.0));
+        assert_eq!(read("RPT.COMMUNE_ON_TIME", "22924").await, Some(0.0));
+        assert_eq!(
+            read("RPT.COMMUNE_LATE", "22924").await,
+            Some(1.0),
+            "a formula over the counts"
+        );
+        let expected = read("RPT.COMMUNE_EXPECTED", "22918").await.unwrap();
+        assert!(
+            expected > 1.0,
+            "every report due from the commune: {expected}"
+        );
+        let rate = read("RPT.COMMUNE_ON_TIME_RATE", "22918").await.unwrap();
+        assert!(
+            (rate - 100.0 / expected).abs() < 1e-9,
+            "{rate} of {expected}"
+        );
+        assert_eq!(read("RPT.AGENCY_RECEIVED", "68").await, Some(0.0));
+
+        // The same reports as the reporting-rates answer tallies them for that month.
+        let window = format!("from={}&to={}", counted.start(), counted.end());
+        let rates = request(
+            server,
+            "GET",
+            &format!("/api/v1/reporting-rates?{window}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .body;
+        let total = |party: &str| -> f64 {
+            rates[party]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| row["expected"].as_f64().unwrap())
+                .sum()
+        };
+        assert_eq!(
+            read("RPT.COMMUNE_EXPECTED", "68").await,
+            Some(total("communes"))
+        );
+        assert_eq!(
+            read("RPT.AGENCY_EXPECTED", "68").await,
+            Some(total("agencies"))
+        );
+
+        // A report arriving later is counted too.
+        analytics
+            .write_observations(&[report("SEC.FIRES", "22918", early)])
+            .await
+            .unwrap();
+        while read("RPT.COMMUNE_ON_TIME", "22918").await != Some(2.0) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the later report was never counted"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(read("RPT.COMMUNE_ON_TIME", "68").await, Some(2.0));
+    }
 }

@@ -11,6 +11,7 @@ use vantage_model::indicator::{
 };
 use vantage_model::period::PeriodType;
 use vantage_model::record::{Observation, ObservationKey, ObservationStatus, Target, TargetBound};
+use vantage_model::reporting::ReportCount;
 use vantage_model::unit::{Lineage, LineageKind, Point, Unit, UnitLevel};
 
 use crate::table::Cell;
@@ -238,6 +239,7 @@ impl Encode for Indicator {
             Cell::text(&*self.source),
             Cell::text(&*self.confidence),
             Cell::Text(self.deadline.map(|rule| rule.to_string())),
+            Cell::Text(self.computed.map(|count| count.as_str().to_owned())),
         ]
     }
 }
@@ -262,6 +264,11 @@ decode!(Indicator, |c| Indicator {
     deadline: c
         .optional_text()?
         .map(|text| DeadlineRule::parse(&text))
+        .transpose()
+        .map_err(StoreError::Corrupt)?,
+    computed: c
+        .optional_text()?
+        .map(|text| ReportCount::parse(&text))
         .transpose()
         .map_err(StoreError::Corrupt)?,
 });

@@ -287,9 +287,10 @@ const INDICATORS: Table = Table {
         ("source", T),
         ("confidence", T),
         ("deadline", T),
+        ("computed", T),
     ],
     key: 1,
-    compared: 17,
+    compared: 18,
     history: None,
 };
 

@@ -124,6 +124,7 @@ async fn seed_reference(store: &Store) {
             source: "test".into(),
             confidence: "D".into(),
             deadline: None,
+            computed: None,
         }])
         .await
         .unwrap();
