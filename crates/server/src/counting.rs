@@ -113,9 +113,23 @@ pub(crate) fn start(state: AppState) {
     });
 }
 
+/// Recounts, logging how a recount of every unit went (and any failure).
 async fn recount_logged(state: &AppState, from: Date, to: Date, only: Option<&HashSet<String>>) {
-    if let Err(error) = recount(state, from, to, only).await {
-        tracing::error!(detail = %error.detail, %from, %to, "the reporting-rate counts could not be written");
+    let started = std::time::Instant::now();
+    match recount(state, from, to, only).await {
+        Ok(counts) if only.is_none() => tracing::info!(
+            %from,
+            %to,
+            created = counts.created,
+            updated = counts.updated,
+            unchanged = counts.unchanged,
+            seconds = started.elapsed().as_secs_f64(),
+            "reporting-rate indicators recounted"
+        ),
+        Ok(_) => {}
+        Err(error) => {
+            tracing::error!(detail = %error.detail, %from, %to, "the reporting-rate counts could not be written");
+        }
     }
 }
 
