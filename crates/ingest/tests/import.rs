@@ -51,7 +51,15 @@ async fn stored_deadline(store: &Store) -> Option<String> {
         .map(|rule| rule.to_string())
 }
 
-/// Imports `text` as `kind` and returns the `(row, column)` of each error of a refused file.
+/// The `(row, column)` of each error.
+fn places_of(errors: &[(usize, String, String)]) -> Vec<(usize, &str)> {
+    errors
+        .iter()
+        .map(|(row, column, _)| (*row, column.as_str()))
+        .collect()
+}
+
+/// Imports `text` as `kind` and returns the `(row, column, reason)` of each error of a refused file.
 async fn refused(store: &Store, kind: ImportKind, text: &str) -> Vec<(usize, String, String)> {
     match import_csv(store, kind, text.as_bytes(), &options(false)).await {
         Err(ImportError::Refused(rejected)) => rejected
@@ -128,10 +136,7 @@ async fn the_demo_reference_data_imports_and_reimports_unchanged() {
 on_every_backend!(holidays_and_deadlines_are_checked_row_by_row, |store| {
     let holidays = "date,name\n2026-09-02,Quốc khánh\n2026-02-30,Ngày không có\n,Trống\n";
     let errors = refused(store, ImportKind::Holidays, holidays).await;
-    let places: Vec<(usize, &str)> = errors
-        .iter()
-        .map(|(row, column, _)| (*row, column.as_str()))
-        .collect();
+    let places = places_of(&errors);
     assert_eq!(places, [(3, "date"), (4, "date")], "{errors:?}");
     let stored = store.holidays().await.unwrap();
     assert_eq!(stored.len(), 44, "a refused file changes nothing");
@@ -257,13 +262,7 @@ on_every_backend!(rows_left_empty_are_passed_over_when_asked, |store| {
         BUD.REVENUE_TOTAL,68,202511,,\n\
         BUD.REVENUE_TOTAL,68,202512,,chưa có số\n";
     let errors = refused(store, ImportKind::Observations, file).await;
-    assert_eq!(
-        errors
-            .iter()
-            .map(|(row, column, _)| (*row, column.as_str()))
-            .collect::<Vec<_>>(),
-        [(3, "value"), (4, "value")]
-    );
+    assert_eq!(places_of(&errors), [(3, "value"), (4, "value")]);
     let options = ImportOptions {
         skip_empty_values: true,
         ..options(false)
@@ -299,10 +298,7 @@ on_every_backend!(
         BUD.REVENUE_TOTAL,68,202410,1,\n\
         RPT.COMMUNE_ON_TIME,22918,202510,12,\n";
         let errors = refused(store, ImportKind::Observations, file).await;
-        let places: Vec<(usize, &str)> = errors
-            .iter()
-            .map(|(row, column, _)| (*row, column.as_str()))
-            .collect();
+        let places = places_of(&errors);
         assert_eq!(
             places,
             vec![
@@ -421,13 +417,7 @@ on_every_backend!(targets_are_checked, |store| {
         BUD.REVENUE_TOTAL,68,20260101,at_least,1,,\n\
         BUD.REVENUE_ESTIMATE_RATE,68,2026,at_least,100,,\n";
     let errors = refused(store, ImportKind::Targets, file).await;
-    assert_eq!(
-        errors
-            .iter()
-            .map(|(row, column, _)| (*row, column.as_str()))
-            .collect::<Vec<_>>(),
-        vec![(3, "kind"), (4, "period")]
-    );
+    assert_eq!(places_of(&errors), vec![(3, "kind"), (4, "period")]);
     let good = "indicator,unit,period,kind,value,value_max,source_document\n\
         BUD.REVENUE_TOTAL,68,2026,at_least,15000,,NQ HĐND 2025\n\
         BUD.REVENUE_ESTIMATE_RATE,68,2026,range,95,105,\n";
@@ -447,10 +437,7 @@ on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
         99006,Xã Ngoài Khơi,commune,68,xã,2026-01-01,108.4,11.9\n";
     let errors = refused(store, ImportKind::Units, units).await;
     assert_eq!(
-        errors
-            .iter()
-            .map(|(row, column, _)| (*row, column.as_str()))
-            .collect::<Vec<_>>(),
+        places_of(&errors),
         vec![
             (3, "level"),
             (4, "code"),
@@ -469,10 +456,7 @@ on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
         NEW.RATE,Tỷ lệ,Rate,BUD,%,month,none,formula,higher_better,no,province,STC,100 * NEW.X / BUD.REVENUE_TOTAL\n\
         NEW.Y,Y,Y,NOPE,%,fortnight,none,none,higher_better,maybe,province,Sở Không Có,\n";
     let errors = refused(store, ImportKind::Catalog, catalog).await;
-    let places: Vec<(usize, &str)> = errors
-        .iter()
-        .map(|(row, column, _)| (*row, column.as_str()))
-        .collect();
+    let places = places_of(&errors);
     assert_eq!(
         places,
         vec![(2, "formula"), (3, "frequency"), (3, "cumulative")],
@@ -484,10 +468,7 @@ on_every_backend!(reference_files_with_bad_rows_name_them, |store| {
         NEW.DUE,Đến hạn,Due,BUD,báo cáo,month,sum,mean,higher_better,no,province+commune,STC,reports_expected\n\
         NEW.SEEN,Đã nhận,Received,BUD,báo cáo,month,sum,sum,higher_better,no,province+commune,STC,reports_seen\n";
     let errors = refused(store, ImportKind::Catalog, counts).await;
-    let places: Vec<(usize, &str)> = errors
-        .iter()
-        .map(|(row, column, _)| (*row, column.as_str()))
-        .collect();
+    let places = places_of(&errors);
     assert_eq!(
         places,
         vec![(2, "space_aggregation"), (3, "computed")],
@@ -644,13 +625,7 @@ on_every_backend!(a_file_does_not_write_values_as_deleted, |store| {
         BUD.REVENUE_TOTAL,68,202510,1000,deleted\n\
         BUD.REVENUE_TOTAL,68,202511,1000,lost\n";
     let errors = refused(store, ImportKind::Observations, file).await;
-    assert_eq!(
-        errors
-            .iter()
-            .map(|(row, column, _)| (*row, column.as_str()))
-            .collect::<Vec<_>>(),
-        [(2, "status"), (3, "status")]
-    );
+    assert_eq!(places_of(&errors), [(2, "status"), (3, "status")]);
     assert!(errors[0].2.contains("importStrategy=DELETE"), "{errors:?}");
 });
 
