@@ -25,7 +25,7 @@ call("POST", "/api/v1/session", json.dumps({"username": "admin", "password": "de
 indicators = [
     i["code"]
     for i in call("GET", "/api/v1/indicators?limit=1000")["items"]
-    if i["frequency"] == "month" and "commune" in i["levels"].split("+") and not i["formula"]
+    if i["frequency"] == "month" and "commune" in i["levels"].split("+") and not i["formula"] and not i["computed"]
 ]
 communes = [u["code"] for u in call("GET", "/api/v1/units?level=commune&limit=1000")["items"]]
 # Months after the demo's history, so that every row is a new value and none is locked.

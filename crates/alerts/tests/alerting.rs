@@ -710,3 +710,109 @@ async fn an_overdue_explanation_raises_its_own_alert_until_the_explanation_arriv
     })
     .await;
 }
+
+/// A code kept across a reorganisation names one subject: writes to the retired unit and to its successor
+/// in one batch open one alert, on the successor's newest period.
+#[tokio::test]
+async fn a_code_kept_across_a_reorganisation_raises_one_alert() {
+    each_backend(async |store| {
+        let reorganised = jiff::civil::date(2025, 7, 1);
+        store
+            .write_units(&[
+                fixtures::unit("C3", UnitLevel::Commune, Some("P"), None, Some(reorganised)),
+                fixtures::unit("C3", UnitLevel::Commune, Some("P"), Some(reorganised), None),
+            ])
+            .await
+            .unwrap();
+        store
+            .write_lineage(&[vantage_model::unit::Lineage {
+                old_code: "C3".into(),
+                new_code: "C3".into(),
+                date: reorganised,
+                kind: vantage_model::unit::LineageKind::Rename,
+                weight: 1.0,
+            }])
+            .await
+            .unwrap();
+        let mut s = start(store).await;
+        let below = Condition::Threshold {
+            comparison: Comparison::Below,
+            value: 90.0,
+            periods: 1,
+        };
+        let communes = AlertRule {
+            level: Some(UnitLevel::Commune),
+            ..rule("nuoc-sach", Severity::Major, "WATER", below)
+        };
+        s.alerting
+            .save_rule(communes, "admin", Timestamp::now())
+            .await
+            .unwrap();
+        s.write(&[
+            value("WATER", "C3", "202606", 80.0),
+            value("WATER", "C3", "202608", 70.0),
+        ])
+        .await;
+        assert_eq!(s.notices(1).await[0].1, TimelineEvent::Opened);
+        let alerts = s.alerts().await;
+        assert_eq!(
+            alerts
+                .iter()
+                .map(|alert| (alert.unit.as_str(), alert.period.to_string()))
+                .collect::<Vec<_>>(),
+            [("C3", "202608".to_owned())]
+        );
+    })
+    .await;
+}
+
+/// A derived indicator keeps no values of its own: a batch of several months opens one alert for it,
+/// on the latest month.
+#[tokio::test]
+async fn several_months_of_a_derived_indicator_in_one_batch_raise_one_alert() {
+    each_backend(async |store| {
+        store
+            .write_indicators(&[Indicator {
+                formula: Some("2 * WATER".into()),
+                domain: "ENV".into(),
+                owner_agency: "STNMT".into(),
+                ..fixtures::indicator(
+                    "WATER2",
+                    PeriodType::Month,
+                    TimeAggregation::Mean,
+                    SpaceAggregation::Formula,
+                )
+            }])
+            .await
+            .unwrap();
+        let mut s = start(store).await;
+        let below = Condition::Threshold {
+            comparison: Comparison::Below,
+            value: 190.0,
+            periods: 1,
+        };
+        let communes = AlertRule {
+            level: Some(UnitLevel::Commune),
+            ..rule("gap-doi", Severity::Major, "WATER2", below)
+        };
+        s.alerting
+            .save_rule(communes, "admin", Timestamp::now())
+            .await
+            .unwrap();
+        s.write(&[
+            value("WATER", "C1", "202606", 80.0),
+            value("WATER", "C1", "202607", 70.0),
+        ])
+        .await;
+        assert_eq!(s.notices(1).await[0].1, TimelineEvent::Opened);
+        let alerts = s.alerts().await;
+        assert_eq!(
+            alerts
+                .iter()
+                .map(|alert| (alert.indicator.as_str(), alert.period.to_string()))
+                .collect::<Vec<_>>(),
+            [("WATER2", "202607".to_owned())]
+        );
+    })
+    .await;
+}
