@@ -1504,6 +1504,8 @@ async function reportingChecks(browser) {
     `last month's window (${from} – ${to}) shows its own totals (${monthShown.shown.expected} expected)`,
   )
 
+  await monthlyReportingChecks(page, context)
+
   // on a phone
   await page.setViewportSize({ width: 390, height: 844 })
   await page.goto(`${BASE}/cap-nhat-so-lieu?order=worst`)
@@ -1512,6 +1514,11 @@ async function reportingChecks(browser) {
   check(await noHorizontalScroll(page), 'reporting-phone: no horizontal scroll')
   const link = await page.locator('[data-role=ranking-communes] [data-role=drill]').first().boundingBox()
   check(!!link && link.x >= 0 && link.x + link.width <= 390, 'reporting-phone: a commune\'s link fits the width')
+  const monthlyBoxes = await page.locator('[data-role=monthly] a').evaluateAll((links) => links.map((a) => a.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right })))
+  check(
+    monthlyBoxes.every((r) => r.left >= 0 && r.right <= 390),
+    `reporting-phone: the month-by-month links fit the width (${monthlyBoxes.length} links)`,
+  )
   await shot(page, 'reporting-phone')
   await page.goto(`${BASE}/cap-nhat-so-lieu?order=worst&unit=${worstCode}`)
   await ready('drill')
@@ -1520,6 +1527,109 @@ async function reportingChecks(browser) {
   await shot(page, 'reporting-drill-phone')
   reportErrors(errors, 'reporting rates')
   await context.close()
+}
+
+const COMMUNE_ON_TIME_RATE = 'RPT.COMMUNE_ON_TIME_RATE'
+const AGENCY_ON_TIME_RATE = 'RPT.AGENCY_ON_TIME_RATE'
+
+/**
+ * The same rates kept month by month as indicators (field RPT), when the catalogue has them: the
+ * reporting page links the field, the communes' on-time map and both on-time rates by their names;
+ * the map colours the communes with the API's values; the field shows its tiles with numbers; a
+ * counted indicator and a rate over counted ones say that Vantage works them out and nobody enters them.
+ */
+async function monthlyReportingChecks(page, context) {
+  const catalogue = (await apiJson(context, '/indicators?limit=1000')).items ?? []
+  const byCode = new Map(catalogue.map((i) => [i.code, i]))
+  await page.goto(`${BASE}/cap-nhat-so-lieu`)
+  await page.waitForSelector('.reporting[data-ready="1"][data-mode=rates]', { timeout: 30000 }).catch(() => {})
+  if (!byCode.has(COMMUNE_ON_TIME_RATE) || !byCode.has(AGENCY_ON_TIME_RATE)) {
+    await page.waitForTimeout(1000)
+    check((await page.locator('[data-role=monthly]').count()) === 0, 'without the month-by-month reporting indicators, the reporting page links none')
+    notes.push('no RPT indicators in the catalogue: the month-by-month reporting links not checked')
+    return
+  }
+  const block = page.locator('[data-role=monthly]')
+  await block.waitFor({ timeout: 10000 }).catch(() => {})
+  const fieldHref = await block.locator('[data-role=monthly-field]').getAttribute('href').catch(() => null)
+  const mapHref = await block.locator('[data-role=monthly-map]').getAttribute('href').catch(() => null)
+  const mapQuery = new URL(mapHref ?? '/', BASE).searchParams
+  // the default window ends today: the map is of this month's deadlines so far
+  const thisMonth = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit' }).format(new Date()).replace('-', '')
+  check(
+    fieldHref === '/d/RPT' && mapQuery.get('indicator') === COMMUNE_ON_TIME_RATE && mapQuery.get('level') === 'commune' && mapQuery.get('period') === thisMonth,
+    `the reporting page links the month-by-month field and the communes' on-time map of this month (${fieldHref}, ${mapHref})`,
+  )
+  const named = await block.locator('[data-role=monthly-indicator]').evaluateAll((links) => links.map((a) => ({ code: a.dataset.indicator, href: a.getAttribute('href'), name: a.textContent.trim() })))
+  check(
+    named.length === 2 &&
+      named.every((l) => l.href === `/i/${l.code}?period=${thisMonth}` && l.name === byCode.get(l.code)?.name_vi) &&
+      named.map((l) => l.code).join() === `${COMMUNE_ON_TIME_RATE},${AGENCY_ON_TIME_RATE}`,
+    `it links both on-time rates of this month by their catalogue names (${named.map((l) => `${l.code} "${l.name}"`).join(', ')})`,
+  )
+
+  // the communes' on-time map
+  await block.locator('[data-role=monthly-map]').click()
+  await page.waitForURL(/\/map\?/, { timeout: 10000 }).catch(() => {})
+  await page.waitForFunction(() => Number(document.querySelector('.unit-map')?.getAttribute('data-features')) > 0, null, { timeout: 20000 }).catch(() => {})
+  await page.waitForFunction(() => Number(document.querySelector('.unit-map')?.getAttribute('data-drawn')) > 0, null, { timeout: 20000 }).catch(() => {})
+  const map = page.locator('.unit-map')
+  const coloured = Number(await map.getAttribute('data-features').catch(() => 0))
+  const period = await page.inputValue('[data-role=period]').catch(() => '')
+  const breakdown = await apiJson(context, `/breakdown?indicator=${COMMUNE_ON_TIME_RATE}&period=${period}`)
+  const withValues = (breakdown.items ?? []).filter((f) => f.value !== null && f.unit.level === 'commune').length
+  check(
+    (await page.inputValue('[data-role=indicator]').catch(() => '')) === COMMUNE_ON_TIME_RATE && (await page.inputValue('[data-role=level]').catch(() => '')) === 'commune',
+    `the map link opens the commune map of ${COMMUNE_ON_TIME_RATE}`,
+  )
+  // before this month's first deadline (its first day, before 17:00) the map shows the latest month instead
+  const offered = await page.locator('[data-role=period] option').evaluateAll((options) => options.map((o) => o.value))
+  if (!offered.includes(thisMonth)) notes.push(`no on-time rate yet for ${thisMonth}: the communes' map was checked in ${period}`)
+  check(
+    (period === thisMonth || !offered.includes(thisMonth)) && (coloured > 100 || !offered.includes(thisMonth)) && coloured === withValues && (await page.locator('.unit-map .legend .item').count()) >= 5,
+    `the map colours the ${coloured} communes the API has an on-time rate for in ${period} (${withValues}), with a legend`,
+  )
+  await shot(page, 'reporting-monthly-map')
+
+  // the field, month by month
+  await page.goBack()
+  await page.locator('[data-role=monthly-field]').click()
+  await page.waitForURL(/\/d\/RPT$/, { timeout: 10000 }).catch(() => {})
+  await page.waitForSelector('.domain[data-ready="1"] .tile', { timeout: 20000 }).catch(() => {})
+  const tiles = await page.locator('.domain .tile').evaluateAll((all) => all.map((t) => ({ code: t.dataset.indicator, value: t.querySelector('[data-role=value]')?.textContent.trim() ?? '' })))
+  const card = await apiJson(context, '/scorecard?domain=RPT')
+  const expected = card.items?.find((f) => f.indicator === 'RPT.COMMUNE_EXPECTED')
+  const expectedTile = tiles.find((t) => t.code === 'RPT.COMMUNE_EXPECTED')
+  check(
+    tiles.length > 0 && tiles.every((t) => t.code.startsWith('RPT.') && /\d/.test(t.value)),
+    `/d/RPT shows ${tiles.length} tiles with numbers (${tiles.slice(0, 3).map((t) => `${t.code} ${t.value}`).join(', ')}…)`,
+  )
+  check(
+    !!expected && !!expectedTile && viCount(expectedTile.value.replace(/[^\d.]/g, '')) === expected.value,
+    `the communes' reports due in ${expected?.period} are the API's (${expectedTile?.value}, ${expected?.value})`,
+  )
+  await shot(page, 'reporting-monthly-field')
+
+  // nobody enters them
+  await page.goto(`${BASE}/i/RPT.COMMUNE_ON_TIME`)
+  await page.waitForSelector('.indicator[data-ready="1"]', { timeout: 20000 }).catch(() => {})
+  const note = page.locator('[data-role=calendar-note]')
+  const noteText = (await note.count()) ? await note.innerText() : ''
+  check(
+    (await note.getAttribute('data-kind').catch(() => null)) === 'counted' && /không ai nhập/.test(noteText) && (await note.locator('a').getAttribute('href')) === '/cap-nhat-so-lieu',
+    `the page of RPT.COMMUNE_ON_TIME says Vantage counts it and nobody enters it, linking the reporting rates ("${noteText.slice(0, 60)}…")`,
+  )
+  await note.locator('a').click()
+  check(await page.waitForSelector('.reporting[data-mode=rates]', { timeout: 15000 }).then(() => true, () => false), 'the note opens the reporting rates')
+  await page.waitForSelector('[data-role=monthly-indicator]', { timeout: 15000 }).catch(() => {})
+  await page.locator(`[data-role=monthly-indicator][data-indicator="${COMMUNE_ON_TIME_RATE}"]`).click()
+  await page.waitForSelector(`.indicator[data-ready="1"][data-indicator="${COMMUNE_ON_TIME_RATE}"]`, { timeout: 20000 }).catch(() => {})
+  const derived = await page.waitForSelector('[data-role=calendar-note][data-kind=derived]', { timeout: 10000 }).then(() => true, () => false)
+  check(derived, `the page of ${COMMUNE_ON_TIME_RATE}, a formula over counted ones, says so too`)
+  await page.goto(`${BASE}/i/${LIVE_INDICATOR}`)
+  await page.waitForSelector('.indicator[data-ready="1"]', { timeout: 20000 }).catch(() => {})
+  await page.waitForTimeout(500)
+  check((await page.locator('[data-role=calendar-note]').count()) === 0, `an entered indicator (${LIVE_INDICATOR}) has no such note`)
 }
 
 /** The figures of a run as its summary carries them. */

@@ -76,6 +76,8 @@ export interface Indicator {
   confidence: string
   /** When each period's value is due: `day 20`, `+5wd`, `+0d 17:00`. */
   deadline?: string
+  /** Counted by Vantage from the reporting calendar, never entered (null for every other indicator). */
+  computed?: 'reports_expected' | 'reports_received' | 'reports_on_time' | null
 }
 
 export interface Unit {

@@ -473,6 +473,13 @@ const messages = {
     reportsTruncated: 'Chỉ hiện {n} báo cáo đầu tiên; thu hẹp khoảng hạn hoặc bộ lọc để xem các báo cáo còn lại.',
     showMore: 'Xem thêm {n}',
     notInRanking: 'Không có {code} trong bảng xếp hạng của khoảng này.',
+    monthlyTitle: 'Tỷ lệ báo cáo hằng tháng',
+    monthlyHint: 'Các chỉ tiêu của Vantage: mỗi tháng tính các báo cáo có hạn trong tháng đó.',
+    monthlyField: 'Theo tháng',
+    monthlyMap: 'Bản đồ tỷ lệ đúng hạn của các xã',
+    countedNote: 'Vantage tự đếm chỉ tiêu này từ lịch báo cáo (các báo cáo có hạn trong mỗi tháng); không ai nhập số liệu này.',
+    derivedNote: 'Vantage tính chỉ tiêu này từ các số báo cáo mà nó tự đếm theo lịch báo cáo; không ai nhập số liệu này.',
+    countedLink: 'Xem tình hình cập nhật số liệu',
   },
   en: {
     appName: 'Vantage',
@@ -915,6 +922,13 @@ const messages = {
     reportsTruncated: 'Only the first {n} reports are listed; narrow the window or the filter to see the rest.',
     showMore: 'Show {n} more',
     notInRanking: '{code} is not in this window’s rankings.',
+    monthlyTitle: 'Reporting rates month by month',
+    monthlyHint: 'Kept by Vantage as indicators: each month counts the reports due in it.',
+    monthlyField: 'Month by month',
+    monthlyMap: 'Map of the communes’ on-time rates',
+    countedNote: 'Vantage counts this indicator from the reporting calendar (the reports due each month); nobody enters it.',
+    derivedNote: 'Vantage works this indicator out from the reports it counts on the reporting calendar; nobody enters it.',
+    countedLink: 'See the reporting rates',
   },
 } as const
 

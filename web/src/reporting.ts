@@ -2,7 +2,7 @@
  * Reporting rates without the screen: the windows of deadlines the page offers, the rankings in the
  * order asked, the reports behind a figure worst first, and the page's choices as its address states them.
  */
-import type { Punctuality, RatesFigures, RankedRates, Report } from './api'
+import type { Indicator, Punctuality, RatesFigures, RankedRates, Report } from './api'
 import { TIME_ZONE } from './format'
 import type { Lang } from './i18n'
 import { matches } from './search'
@@ -172,4 +172,79 @@ export function delay(report: Pick<Report, 'punctuality' | 'deadline' | 'first_r
   if (!until) return null
   const hours = Math.max(0, (until.getTime() - new Date(report.deadline).getTime()) / 3_600_000)
   return hours < 24 ? { unit: 'hour', n: Math.max(1, Math.floor(hours)) } : { unit: 'day', n: Math.floor(hours / 24) }
+}
+
+// ---- the month-by-month indicators the server keeps of these rates ----
+
+/** The field of the reporting indicators, counted month by month by the month a deadline falls in. */
+export const REPORTING_FIELD = 'RPT'
+/** The communes' on-time rate, the one mapped by commune. */
+export const COMMUNE_ON_TIME_RATE = 'RPT.COMMUNE_ON_TIME_RATE'
+export const AGENCY_ON_TIME_RATE = 'RPT.AGENCY_ON_TIME_RATE'
+
+export interface MonthlyLinks {
+  /** The field dashboard has indicators the caller can read. */
+  field: boolean
+  /** The indicator mapped by commune, when the caller can read it. */
+  map: Indicator | null
+  /** The on-time rates' own pages, communes first. */
+  indicators: Indicator[]
+}
+
+/**
+ * What of the month-by-month reporting indicators the caller's catalogue holds: null when it has
+ * neither on-time rate (a deployment without them, or a caller not allowed to read them).
+ */
+export function monthlyLinks(catalogue: readonly Indicator[]): MonthlyLinks | null {
+  const byCode = new Map(catalogue.map((i) => [i.code, i]))
+  const indicators = [COMMUNE_ON_TIME_RATE, AGENCY_ON_TIME_RATE].map((code) => byCode.get(code)).filter((i): i is Indicator => !!i)
+  if (!indicators.length) return null
+  const communes = byCode.get(COMMUNE_ON_TIME_RATE)
+  return {
+    field: catalogue.some((i) => i.domain === REPORTING_FIELD),
+    map: communes && communes.levels.split('+').includes('commune') ? communes : null,
+    indicators,
+  }
+}
+
+/**
+ * The month (YYYYMM) the month-by-month indicators are shown at from a window of deadlines: the month
+ * its last day falls in, this month at the latest. A later month holds only the reports sent early.
+ */
+export function windowMonth(window: Window, today: string): string {
+  const day = window.to < today ? window.to : today
+  return `${day.slice(0, 4)}${day.slice(5, 7)}`
+}
+
+/** The indicator codes a formula reads (`100 * RPT.COMMUNE_ON_TIME / RPT.COMMUNE_EXPECTED`). */
+export function formulaOperands(formula: string): string[] {
+  return [...new Set(formula.match(/\b[A-Z][A-Z0-9]*\.[A-Z][A-Z0-9_]*\b/g) ?? [])]
+}
+
+/**
+ * How Vantage itself makes an indicator out of the reporting calendar, nobody entering it:
+ * `counted` (reports expected, received, on time), `derived` (a formula over counted ones only,
+ * directly or through other such formulas), or null. An operand missing from `byCode` is not known
+ * to be counted.
+ */
+export function fromReportingCalendar(
+  indicator: Pick<Indicator, 'code' | 'computed' | 'formula'>,
+  byCode: ReadonlyMap<string, Pick<Indicator, 'code' | 'computed' | 'formula'>>,
+): 'counted' | 'derived' | null {
+  if (indicator.computed) return 'counted'
+  // an operand's answer, kept; one still being worked out (a cycle) is not counted
+  const known = new Map<string, boolean>([[indicator.code, false]])
+  const counted = (code: string): boolean => {
+    if (!known.has(code)) {
+      known.set(code, false)
+      const operand = byCode.get(code)
+      known.set(code, !!operand && (!!operand.computed || overCounted(operand.formula)))
+    }
+    return known.get(code)!
+  }
+  const overCounted = (formula: string | null): boolean => {
+    const operands = formula ? formulaOperands(formula) : []
+    return operands.length > 0 && operands.every(counted)
+  }
+  return overCounted(indicator.formula) ? 'derived' : null
 }

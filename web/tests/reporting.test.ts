@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import type { RankedRates, Report } from '../src/api'
-import { delay, filterRows, presetWindow, provinceToday, queryFromState, rankRows, shares, sortReports, stateFromQuery, type PageState } from '../src/reporting'
+import type { Indicator, RankedRates, Report } from '../src/api'
+import {
+  delay,
+  filterRows,
+  formulaOperands,
+  fromReportingCalendar,
+  monthlyLinks,
+  presetWindow,
+  provinceToday,
+  queryFromState,
+  rankRows,
+  shares,
+  sortReports,
+  stateFromQuery,
+  windowMonth,
+  type PageState,
+} from '../src/reporting'
 
 function ranked(code: string, name: string, on_time: number, late: number, missing: number): RankedRates {
   const expected = on_time + late + missing
@@ -150,5 +165,107 @@ describe('the reports behind a figure', () => {
     expect(delay(report('A', 'missing', '2026-11-14T17:00:00+07:00'), asOf)).toEqual({ unit: 'day', n: 9 })
     expect(delay(report('A', 'on_time', '2026-11-14T17:00:00+07:00', '2026-11-14T01:00:00Z'), asOf)).toBeNull()
     expect(delay(report('A', 'pending', '2026-11-30T17:00:00+07:00'), asOf)).toBeNull()
+  })
+})
+
+function indicator(code: string, extra: Partial<Indicator> = {}): Indicator {
+  return {
+    code,
+    name_vi: code,
+    name_en: code,
+    domain: code.split('.')[0],
+    measure: 'báo cáo',
+    frequency: 'month',
+    time_aggregation: 'sum',
+    space_aggregation: 'sum',
+    polarity: 'higher_better',
+    cumulative: false,
+    levels: 'province+commune',
+    owner_agency: 'VPUBND',
+    formula: null,
+    public: false,
+    source: '',
+    confidence: 'D',
+    computed: null,
+    ...extra,
+  }
+}
+
+const REPORTING = [
+  indicator('RPT.COMMUNE_EXPECTED', { computed: 'reports_expected' }),
+  indicator('RPT.COMMUNE_RECEIVED', { computed: 'reports_received' }),
+  indicator('RPT.COMMUNE_ON_TIME', { computed: 'reports_on_time' }),
+  indicator('RPT.COMMUNE_LATE', { formula: 'RPT.COMMUNE_RECEIVED - RPT.COMMUNE_ON_TIME' }),
+  indicator('RPT.COMMUNE_ON_TIME_RATE', { measure: '%', formula: '100 * RPT.COMMUNE_ON_TIME / RPT.COMMUNE_EXPECTED' }),
+  indicator('RPT.AGENCY_ON_TIME', { levels: 'province', computed: 'reports_on_time' }),
+  indicator('RPT.AGENCY_EXPECTED', { levels: 'province', computed: 'reports_expected' }),
+  indicator('RPT.AGENCY_ON_TIME_RATE', { levels: 'province', measure: '%', formula: '100 * RPT.AGENCY_ON_TIME / RPT.AGENCY_EXPECTED' }),
+]
+const OTHERS = [
+  indicator('BUD.REVENUE_TOTAL'),
+  indicator('BUD.REVENUE_ESTIMATE'),
+  indicator('BUD.REVENUE_RATE', { formula: '100 * BUD.REVENUE_TOTAL / BUD.REVENUE_ESTIMATE' }),
+]
+
+describe('the month-by-month reporting indicators', () => {
+  it('links the field, the communes\' map and both on-time rates when the catalogue has them', () => {
+    const links = monthlyLinks([...OTHERS, ...REPORTING])
+    expect(links?.field).toBe(true)
+    expect(links?.map?.code).toBe('RPT.COMMUNE_ON_TIME_RATE')
+    expect(links?.indicators.map((i) => i.code)).toEqual(['RPT.COMMUNE_ON_TIME_RATE', 'RPT.AGENCY_ON_TIME_RATE'])
+  })
+
+  it('offers nothing to a catalogue without them', () => {
+    expect(monthlyLinks(OTHERS)).toBeNull()
+    expect(monthlyLinks([])).toBeNull()
+  })
+
+  it('offers no map when the communes\' rate is not there or not kept by commune', () => {
+    const agencies = monthlyLinks(REPORTING.filter((i) => !i.code.startsWith('RPT.COMMUNE')))
+    expect(agencies?.map).toBeNull()
+    expect(agencies?.indicators.map((i) => i.code)).toEqual(['RPT.AGENCY_ON_TIME_RATE'])
+    const provinceOnly = monthlyLinks(REPORTING.map((i) => (i.code === 'RPT.COMMUNE_ON_TIME_RATE' ? { ...i, levels: 'province' } : i)))
+    expect(provinceOnly?.map).toBeNull()
+  })
+
+  it('shows them at the month of the window\'s end, this month at the latest', () => {
+    expect(windowMonth({ from: '2026-10-25', to: '2026-11-24' }, '2026-11-24')).toBe('202611')
+    expect(windowMonth({ from: '2026-10-01', to: '2026-10-31' }, '2026-11-24')).toBe('202610')
+    expect(windowMonth({ from: '2026-11-01', to: '2026-12-31' }, '2026-11-24')).toBe('202611')
+  })
+
+  it('reads the indicator codes of a formula', () => {
+    expect(formulaOperands('100 * RPT.COMMUNE_ON_TIME / RPT.COMMUNE_EXPECTED')).toEqual(['RPT.COMMUNE_ON_TIME', 'RPT.COMMUNE_EXPECTED'])
+    expect(formulaOperands('(AGR.A2 + AGR.A2) / 2.5')).toEqual(['AGR.A2'])
+    expect(formulaOperands('42')).toEqual([])
+  })
+})
+
+describe('what Vantage counts from the reporting calendar', () => {
+  const byCode = new Map([...REPORTING, ...OTHERS].map((i) => [i.code, i]))
+  const of = (code: string) => fromReportingCalendar(byCode.get(code)!, byCode)
+
+  it('says counted for the counted indicators and derived for formulas over them', () => {
+    expect(of('RPT.COMMUNE_ON_TIME')).toBe('counted')
+    expect(of('RPT.COMMUNE_ON_TIME_RATE')).toBe('derived')
+    expect(of('RPT.COMMUNE_LATE')).toBe('derived')
+  })
+
+  it('follows formulas over such formulas, an operand read twice included', () => {
+    const share = indicator('RPT.LATE_SHARE', { formula: '100 * RPT.COMMUNE_LATE / (RPT.COMMUNE_LATE + RPT.COMMUNE_ON_TIME)' })
+    expect(fromReportingCalendar(share, byCode)).toBe('derived')
+  })
+
+  it('says nothing of entered indicators, formulas over them, mixed or unknown operands, or cycles', () => {
+    expect(of('BUD.REVENUE_TOTAL')).toBeNull()
+    expect(of('BUD.REVENUE_RATE')).toBeNull()
+    expect(fromReportingCalendar(indicator('X.MIXED', { formula: 'RPT.COMMUNE_ON_TIME / BUD.REVENUE_TOTAL' }), byCode)).toBeNull()
+    expect(fromReportingCalendar(indicator('X.UNKNOWN', { formula: 'RPT.COMMUNE_ON_TIME / RPT.NOT_READABLE' }), byCode)).toBeNull()
+    const loop = new Map([
+      ['X.A', indicator('X.A', { formula: 'X.B + RPT.COMMUNE_ON_TIME' })],
+      ['X.B', indicator('X.B', { formula: 'X.A' })],
+      ['RPT.COMMUNE_ON_TIME', byCode.get('RPT.COMMUNE_ON_TIME')!],
+    ])
+    expect(fromReportingCalendar(loop.get('X.A')!, loop)).toBeNull()
   })
 })

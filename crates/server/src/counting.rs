@@ -174,6 +174,20 @@ fn whole_periods(counted: &[Counted], from: Date, to: Date) -> (Date, Date) {
     })
 }
 
+/// The period of `frequency` a report due on `deadline` is counted in, when it lies whole in the recounted
+/// `span` (a period only partly in it would be counted short) and has begun by `today` (reports sent
+/// early for a deadline next month wait for that month, which would otherwise show them alone).
+fn counted_period(
+    frequency: PeriodType,
+    deadline: Date,
+    span: (Date, Date),
+    today: Date,
+) -> Option<Period> {
+    let period = Period::containing(frequency, deadline);
+    (period.start() >= span.0 && period.end() <= span.1 && period.start() <= today)
+        .then_some(period)
+}
+
 /// Counts again, and writes, the reports whose deadline falls in the counted periods holding the days
 /// from `from` to `to` (of the units in `only`, or of all).
 async fn recount(
@@ -190,6 +204,7 @@ async fn recount(
         return Ok(WriteCounts::default());
     }
     let (from, to) = whole_periods(&counted, from, to);
+    let today = state.today();
     let owed = owed(state, from, to, only).await?;
     let mut tallies: BTreeMap<(usize, String, Period), ReportingRates> = BTreeMap::new();
     {
@@ -201,11 +216,14 @@ async fn recount(
                 if !indicator.levels.contains(&report.level) {
                     continue;
                 }
-                let period = Period::containing(indicator.frequency, report.deadline.date());
-                // A period only partly in the widened span would be counted short.
-                if period.start() < from || period.end() > to {
+                let Some(period) = counted_period(
+                    indicator.frequency,
+                    report.deadline.date(),
+                    (from, to),
+                    today,
+                ) else {
                     continue;
-                }
+                };
                 // The unit must still exist when the period ends (a commune merged away in between
                 // has no count of its own then).
                 let exists = *exists
@@ -246,4 +264,38 @@ async fn recount(
         })
         .collect();
     Ok(state.analytics.write_observations(&observations).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn reports_count_in_the_period_of_their_deadline_once_it_has_begun() {
+        let month = |day| {
+            counted_period(
+                PeriodType::Month,
+                day,
+                (date(2026, 9, 1), date(2026, 11, 30)),
+                date(2026, 11, 24),
+            )
+        };
+        assert_eq!(month(date(2026, 10, 20)), Some("202610".parse().unwrap()));
+        assert_eq!(
+            month(date(2026, 11, 30)),
+            Some("202611".parse().unwrap()),
+            "this month, so far"
+        );
+        assert_eq!(month(date(2026, 12, 21)), None, "a month not begun");
+        assert_eq!(month(date(2026, 8, 31)), None, "outside the span");
+        let quarter = counted_period(
+            PeriodType::Quarter,
+            date(2026, 10, 20),
+            (date(2026, 10, 1), date(2026, 11, 30)),
+            date(2026, 11, 24),
+        );
+        assert_eq!(quarter, None, "a quarter only partly in the span");
+    }
 }
